@@ -1,0 +1,43 @@
+# Quick start: `make run` (set up, index seeds/, start the server) and `make test`.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+INSTALLED_TEST := $(VENV)/.installed-test
+
+.PHONY: run test index install install-test browser clean-index
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# torch is pinned first: 2.13.0 is a CPU build on disk, an unpinned torch pulls CUDA.
+$(INSTALLED_TEST): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(INSTALLED)
+
+install: $(INSTALLED)
+install-test: $(INSTALLED_TEST)
+
+index: $(INSTALLED)
+	$(BIN)/qa index seeds/
+
+run: index
+	$(BIN)/qa ask "2023年泉州开工重点项目多少个？"
+
+# Browser tests drive Debian's Chromium; install it when missing and we are root (CI is).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium not installed: browser tests will be skipped"; }
+
+test: $(INSTALLED_TEST) browser
+	$(BIN)/python -m pytest -q
+
+clean-index:
+	rm -rf index/data-* index/manifest.json index/.lock

@@ -1,0 +1,23 @@
+"""Extractive question answering with exact citations over Chinese government reports.
+
+    from qa import Assistant
+    assistant = Assistant.load(index_dir="index")
+    answer = assistant.ask("2023年泉州开工重点项目多少个？")
+    answer.to_dict()
+"""
+
+__all__ = ["Answer", "Assistant", "QAError"]
+
+
+def __getattr__(name):
+    # Lazy, so `import qa` and `qa --help` do not load numpy, faiss or the model.
+    if name == "Assistant":
+        from .assistant import Assistant
+        return Assistant
+    if name == "Answer":
+        from .answers import Answer
+        return Answer
+    if name == "QAError":
+        from .errors import QAError
+        return QAError
+    raise AttributeError(f"module 'qa' has no attribute {name!r}")

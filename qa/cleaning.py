@@ -1,0 +1,116 @@
+"""Decide which parts of a document are report text, without ever changing the text.
+
+Web copies of reports carry navigation trails, source and reader counters, reporter and
+reviewer credits and copyright footers. They are recognised line by line with a short
+list of patterns (short lines only, so a sentence that merely mentions 记者 is kept), and
+left out of the index. Lines broken in the middle of a sentence are joined for chunking
+by swapping the line break for spaces of the same length, so offsets never move.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+BOILERPLATE_LINE_CHARS = 90
+"""Only lines at most this long can be boilerplate; longer ones are report text."""
+
+TITLE_CHARS = 60
+"""Titles longer than this are cut at their first sentence end or at this length."""
+
+_NAVIGATION = re.compile(r"(当前的?位置|當前的?位置|首页\s*[>›»]|首頁\s*[>›»]|([>›»][^>›»\n]*){3,})")
+_BOILERPLATE = re.compile(
+    r"(来源[:：]|來源[:：]|阅读人数|閱讀人數|阅读数|浏览次数|版权所有|版權所有|未经许可|未經許可|"
+    r"不得转载|不得轉載|转载|轉載|本网站|本網站|本网|本網|"
+    r"记者[:：]|記者[:：]|^\s*本台记者|^\s*本报记者|^\s*本報記者|通讯员[:：]|通訊員[:：]|编辑[:：]|編輯[:：]|"
+    r"[一二三]审[:：]|[一二三]審[:：]|点击|點擊|邮箱|郵箱|e-?mail|copyright|©|本文转自|本文轉自|"
+    r"扫码|掃碼|二维码|二維碼|^\s*记者\s*\S+\s*$)",
+    re.IGNORECASE,
+)
+_SENTENCE_END = tuple("。！？；!?;：:”’」』）)】》…")
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of the original text: [start, end) without its newline."""
+
+    start: int
+    end: int
+    text: str
+
+
+def split_lines(text: str) -> list[Line]:
+    """Every line with its offsets (a trailing '\\r' stays out of the span)."""
+    lines, start = [], 0
+    for raw in text.split("\n"):
+        body = raw.rstrip("\r")
+        lines.append(Line(start, start + len(body), body))
+        start += len(raw) + 1
+    return lines
+
+
+def is_boilerplate(line: str) -> bool:
+    """True for navigation trails, counters, credits and copyright lines."""
+    stripped = line.strip()
+    if not stripped:
+        return False
+    if _NAVIGATION.search(stripped):
+        return True
+    return len(stripped) <= BOILERPLATE_LINE_CHARS and bool(_BOILERPLATE.search(stripped))
+
+
+def find_content_regions(text: str) -> list[tuple[int, int]]:
+    """Maximal runs of report lines (blank lines inside allowed), as (start, end) offsets."""
+    regions: list[tuple[int, int]] = []
+    current: list[int] | None = None
+    for line in split_lines(text):
+        if not line.text.strip():
+            continue
+        if is_boilerplate(line.text):
+            current = None
+            continue
+        if current is None:
+            current = [line.start, line.end]
+            regions.append((0, 0))
+        current[1] = line.end
+        regions[-1] = (current[0], current[1])
+    return regions
+
+
+def join_broken_lines(text: str) -> str:
+    """`text` of the same length with mid-sentence line breaks replaced by spaces.
+
+    A break is mid-sentence when the line before it does not end a sentence and the
+    line after it does not start a heading or list item. Used only to guide chunking.
+    """
+    pieces = re.split(r"(\s*\n\s*)", text)
+    out = []
+    for i, piece in enumerate(pieces):
+        if i % 2 == 1 and _joins(pieces[i - 1], pieces[i + 1] if i + 1 < len(pieces) else ""):
+            piece = " " * len(piece)
+        out.append(piece)
+    return "".join(out)
+
+
+_HEADING_START = re.compile(r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[#*•\-])")
+
+
+def _joins(before: str, after: str) -> bool:
+    before, after = before.rstrip(), after.lstrip()
+    if not before or not after:
+        return False
+    return not before.endswith(_SENTENCE_END) and not _HEADING_START.match(after) and len(before) > 20
+
+
+def find_title(text: str, fallback: str) -> str:
+    """The first report line, cut to a readable length; `fallback` if there is none."""
+    regions = find_content_regions(text)
+    if not regions:
+        return fallback
+    first_line = text[regions[0][0]:regions[0][1]].split("\n", 1)[0].strip()
+    if len(first_line) <= TITLE_CHARS:
+        return first_line
+    sentence_end = re.search(r"[。！？!?]", first_line)
+    if sentence_end and sentence_end.end() <= TITLE_CHARS:
+        return first_line[: sentence_end.end()]
+    return first_line[:TITLE_CHARS] + "…"

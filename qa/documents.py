@@ -1,0 +1,155 @@
+"""Read source files into `Document`s: the only module that opens report files.
+
+Text files are decoded strictly as UTF-8 first (the common case, and unambiguous), then
+handed to charset-normalizer, which detects GB18030/GBK, Big5 and friends; a file it cannot
+place is skipped rather than decoded by guess. HTML, PDF and DOCX go through well-kept
+libraries, and the text they yield *is* the document's text that offsets point into.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import settings
+from .errors import SkippedFile
+
+
+@dataclass(frozen=True)
+class Document:
+    """One report: its id (path relative to the indexed folder), title and original text."""
+
+    doc_id: str
+    title: str
+    text: str
+    sha256: str
+    page_starts: tuple[int, ...] = field(default=())
+    """For PDFs, the offset in `text` where each page begins (page 1 first)."""
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding `offset`, or None for documents without pages."""
+        if not self.page_starts:
+            return None
+        return bisect.bisect_right(self.page_starts, offset)
+
+
+def find_source_files(root: Path) -> list[Path]:
+    """All readable report files under `root` (or `root` itself if it is a file), sorted."""
+    if root.is_file():
+        return [root]
+    return sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and p.suffix.lower() in settings.SOURCE_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def hash_bytes(data: bytes) -> str:
+    """Content hash used by the manifest to tell changed files from unchanged ones."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_document(path: Path, doc_id: str) -> Document:
+    """Read and decode one source file.
+
+    Raises:
+        SkippedFile: empty, binary, undecodable, unsupported or over the size limit.
+    """
+    try:
+        size = path.stat().st_size
+        if size > settings.MAX_FILE_BYTES:
+            raise SkippedFile(f"{size} bytes is over the {settings.MAX_FILE_BYTES}-byte limit")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SkippedFile(f"cannot read: {exc.strerror or exc}") from exc
+    return parse_document(data, path.suffix.lower(), doc_id)
+
+
+def parse_document(data: bytes, suffix: str, doc_id: str) -> Document:
+    """Turn a file's bytes into a Document according to its suffix."""
+    if not data.strip():
+        raise SkippedFile("empty file")
+    page_starts: tuple[int, ...] = ()
+    if suffix in (".txt", ".md"):
+        text = decode_text(data)
+    elif suffix in (".html", ".htm"):
+        text = html_to_text(decode_text(data))
+    elif suffix == ".pdf":
+        text, page_starts = pdf_to_text(data)
+    elif suffix == ".docx":
+        text = docx_to_text(data)
+    else:
+        raise SkippedFile(f"unsupported file type {suffix or '(none)'}")
+    if len(text.strip()) < settings.MIN_TEXT_CHARS:
+        raise SkippedFile("no text in file")
+    from .cleaning import find_title
+
+    return Document(doc_id, find_title(text, doc_id), text, hash_bytes(data), page_starts)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode bytes to str: UTF-8 (with or without BOM) strictly, else a detected codec.
+
+    Raises:
+        SkippedFile: the bytes look binary or no encoding fits.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data[:8192]:
+        raise SkippedFile("binary file (NUL bytes)")
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise SkippedFile("undecodable: no text encoding fits")
+    return str(best)
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML page, one block per line; scripts and styles dropped."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    lines = (line.strip() for line in soup.get_text("\n").splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def pdf_to_text(data: bytes) -> tuple[str, tuple[int, ...]]:
+    """Text of every page joined by blank lines, and where each page starts."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise SkippedFile(f"unreadable PDF: {exc}") from exc
+    starts, parts, offset = [], [], 0
+    for page_text in pages:
+        starts.append(offset)
+        parts.append(page_text)
+        offset += len(page_text) + 2
+    return "\n\n".join(parts), tuple(starts)
+
+
+def docx_to_text(data: bytes) -> str:
+    """Paragraph text of a Word document, one paragraph per line."""
+    import io
+    import zipfile
+
+    from docx import Document as load_docx
+
+    try:
+        paragraphs = load_docx(io.BytesIO(data)).paragraphs
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise SkippedFile(f"unreadable DOCX: {exc}") from exc
+    return "\n".join(p.text for p in paragraphs)

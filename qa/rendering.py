@@ -1,0 +1,51 @@
+"""Render an answer as readable text for the terminal.
+
+The answer is shown as quoted; when the question's script differs from the document's
+(a Traditional question over a Simplified report, say), a converted rendering follows in
+brackets, marked as a conversion, never replacing the quote.
+"""
+
+from __future__ import annotations
+
+from .answers import Answer
+
+NOT_FOUND = "Not found in the reports."
+
+
+def converted_rendering(answer_text: str, question: str) -> str | None:
+    """The answer in the question's Chinese script, or None when it is already in it."""
+    from .questions import detect_language
+    from .textnorm import to_simplified
+
+    if detect_language(question) != "zh-Hant":
+        converted = to_simplified(answer_text)
+    else:
+        from opencc_purepy import OpenCC
+
+        converted = OpenCC("s2t").convert(answer_text)
+    return converted if converted != answer_text else None
+
+
+def render_answer(answer: Answer) -> str:
+    """Several lines: the answer (or not-found), confidence, numbered citations."""
+    lines = [f"Q: {answer.question}"]
+    if answer.abstained:
+        lines.append(f"A: {NOT_FOUND} (confidence {answer.confidence:.2f})")
+        if answer.passages:
+            lines.append("Closest passages:")
+            for i, p in enumerate(answer.passages[:3], 1):
+                lines.append(f"  {i}. {p.doc} [{p.start}:{p.end}] {_short(p.text)}")
+        return "\n".join(lines)
+    converted = converted_rendering(answer.answer, answer.question)
+    lines.append(f"A: {answer.answer}" + (f"  (converted: {converted})" if converted else "")
+                 + f"  [1]  (confidence {answer.confidence:.2f})")
+    for i, c in enumerate(answer.citations, 1):
+        page = f", page {c.page}" if c.page else ""
+        lines.append(f"  [{i}] {c.doc} [{c.start}:{c.end}]{page} — {c.title}")
+        lines.append(f"      “{_short(c.quote, 160)}”")
+    return "\n".join(lines)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"

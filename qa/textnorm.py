@@ -1,0 +1,74 @@
+"""Normalise text for matching and cut it into lexical tokens.
+
+Traditional and Simplified Chinese are one language to a reader, so everything that is
+*compared* (BM25 tokens, question keywords, metric strings) goes through OpenCC's t2s
+first; nothing that is *shown or cited* does. Conversion is kept length-preserving (it
+falls back to character-by-character when a phrase rule would change the length), so an
+offset found in normalised text is the same offset in the original.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:\.[0-9]+)?%?")
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    from opencc_purepy import OpenCC
+
+    return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """`text` in Simplified characters, same length as the input."""
+    converted = _t2s().convert(text)
+    if len(converted) == len(text):
+        return converted
+    return "".join(c if len(c) == 1 else o for o, c in zip(text, map(_t2s().convert, text)))
+
+
+def normalise_for_matching(text: str) -> str:
+    """Simplified, NFKC (full-width digits and letters to ASCII), lower-case; same length."""
+    folded = unicodedata.normalize("NFKC", text)
+    if len(folded) != len(text):
+        folded = "".join(c if len(n) != 1 else n for c, n in
+                         ((c, unicodedata.normalize("NFKC", c)) for c in text))
+    return to_simplified(folded).lower()
+
+
+def bigram_tokens(text: str) -> list[str]:
+    """Character bigrams of every Chinese run (single characters for runs of one), plus
+    lower-cased Latin words and numbers. Expects normalised text."""
+    tokens: list[str] = []
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if _CJK_RUN.fullmatch(word):
+            tokens.extend(word[i:i + 2] for i in range(max(len(word) - 1, 1)))
+        else:
+            tokens.append(word)
+    return tokens
+
+
+def jieba_tokens(text: str) -> list[str]:
+    """jieba's search-mode words (Chinese) plus Latin words and numbers. Expects normalised text."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    return [t for t in jieba.lcut_for_search(text) if _WORD.fullmatch(t) or _CJK_RUN.fullmatch(t)]
+
+
+LEXICAL_TOKENIZERS = {"bigram": bigram_tokens, "jieba": jieba_tokens}
+"""Tokenizers BM25 can use; the choice is recorded in the manifest (see eval/RESULTS.md)."""
+
+DEFAULT_LEXICAL_TOKENIZER = "bigram"
+"""Measured against jieba on the dev set (eval/RESULTS.md); bigrams need no dictionary load."""
+
+
+def lexical_tokens(text: str, tokenizer: str = DEFAULT_LEXICAL_TOKENIZER) -> list[str]:
+    """Normalise `text` and cut it with the named tokenizer."""
+    return LEXICAL_TOKENIZERS[tokenizer](normalise_for_matching(text))
