@@ -238,7 +238,7 @@ def _mix_problems(items: list[dict], docs: dict[str, str]) -> list[str]:
 
 
 def load_docs(seeds_dir: Path) -> dict[str, str]:
-    return {f.stem: f.read_text(encoding="utf-8") for f in sorted(Path(seeds_dir).glob("*.txt"))}
+    return {f.name: f.read_text(encoding="utf-8") for f in sorted(Path(seeds_dir).glob("*.txt"))}
 
 
 def check_set(path, seeds_dir) -> list[str]:

@@ -20,7 +20,9 @@ from .documents import Document
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "!", "?", ";", "…", "，", ",", "、", " ", ""]
 """Split points, coarsest first; the splitter only descends when a piece is still too big."""
 
-_SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
+_SENTENCE = re.compile(r"(?:[^。！？；!?;\n]|\?\?+)*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
+"""A sentence runs to 。！？； (or ASCII relatives) and any closing quotes; a run of two
+or more '?' is a mojibake marker (bytes that failed to decode), not a sentence end."""
 
 
 @dataclass(frozen=True)
