@@ -1,9 +1,8 @@
 """Decide which parts of a document are report text, without ever changing the text.
 
-Web copies of reports carry navigation trails, source and reader counters, reporter and
-reviewer credits and copyright footers. They are recognised line by line with a short
-list of patterns (short lines only, so a sentence that merely mentions 记者 is kept), and
-left out of the index. Lines broken in the middle of a sentence are joined for chunking
+Web copies of reports carry navigation trails, reader counters, copyright footers and
+share prompts. They are recognised line by line with a short list of patterns (short
+lines only, so a sentence that merely mentions 转载 is kept), and left out of the index. Lines broken in the middle of a sentence are joined for chunking
 by swapping the line break for spaces of the same length, so offsets never move.
 """
 
@@ -20,13 +19,13 @@ TITLE_CHARS = 60
 
 _NAVIGATION = re.compile(r"(当前的?位置|當前的?位置|首页\s*[>›»]|首頁\s*[>›»]|([>›»][^>›»\n]*){3,})")
 _BOILERPLATE = re.compile(
-    r"(来源[:：]|來源[:：]|阅读人数|閱讀人數|阅读数|浏览次数|版权所有|版權所有|未经许可|未經許可|"
-    r"不得转载|不得轉載|转载|轉載|本网站|本網站|本网|本網|"
-    r"记者[:：]|記者[:：]|^\s*本台记者|^\s*本报记者|^\s*本報記者|通讯员[:：]|通訊員[:：]|编辑[:：]|編輯[:：]|"
-    r"[一二三]审[:：]|[一二三]審[:：]|点击|點擊|邮箱|郵箱|e-?mail|copyright|©|本文转自|本文轉自|"
-    r"扫码|掃碼|扫一扫|掃一掃|二维码|二維碼|^\s*记者\s*\S+\s*$)",
+    r"(阅读人数|閱讀人數|阅读数|浏览次数|版权所有|版權所有|未经许可|未經許可|不得转载|不得轉載|转载|轉載|"
+    r"本网站|本網站|本网|本網|点击|點擊|邮箱|郵箱|e-?mail|copyright|©|扫码|掃碼|扫一扫|掃一掃|二维码|二維碼|"
+    r"上一篇|下一篇|责任编辑|責任編輯|分享到)",
     re.IGNORECASE,
 )
+"""Web furniture: counters, copyright and reposting notices, share and QR prompts. Credit
+lines (来源, 记者, 通讯员, 一审) are kept: who reported a meeting is a fair question."""
 _SENTENCE_END = tuple("。！？；!?;：:”’」』）)】》…")
 
 

@@ -20,16 +20,7 @@ from .questions import Question, content_bigrams
 from .spans import Span, clause_spans, find_spans
 from .textnorm import bigram_tokens
 
-WEIGHTS = {
-    "dense": 4.0,       # cosine to the question, relative to the best sentence
-    "lexical": 2.0,     # share of question content bigrams in the sentence
-    "passage": 0.6,     # 1 / rank of the sentence's best passage
-    "typed": 0.6,       # the sentence holds a span of the wanted kind
-    "year": 1.0,        # +1 names the asked year, -1 names only other years
-    "intent": 0.6,      # +1 target/achievement agrees with the question, -1 disagrees
-    "names": 1.5,       # -1 when a name in the question is absent from the document
-}
-"""Sentence score weights, tuned on the dev split of eval/qa.jsonl (see eval/RESULTS.md)."""
+from .calibration import WEIGHTS  # noqa: E402  (fitted on dev; see eval/calibrate.py)
 
 SENTENCES_FOR_SPANS = 3
 """Best sentences whose spans compete for the answer."""
@@ -171,12 +162,16 @@ def _overlap(q_bigrams: set[str], text: str) -> float:
     return len(q_bigrams & set(bigram_tokens(text))) / len(q_bigrams)
 
 
+def candidate_features(best: ScoredSpan, runner_up: ScoredSpan | None) -> dict:
+    """The features the confidence model reads: the sentence's, plus margin and span score."""
+    return dict(best.features, dense_abs=best.sentence.dense,
+                margin=(best.score - runner_up.score) if runner_up else 1.0, span=best.span_score)
+
+
 def confidence_of(best: ScoredSpan, runner_up: ScoredSpan | None) -> float:
-    """A probability-like confidence from the winning candidate's features (logistic,
-    coefficients fitted on the dev split: see eval/calibrate.py)."""
+    """P(answer is right) from a logistic model fitted on the dev split (eval/calibrate.py)."""
     from .calibration import COEFFICIENTS, INTERCEPT
 
-    f = dict(best.features, margin=(best.score - runner_up.score) if runner_up else 1.0,
-             span=best.span_score)
-    z = INTERCEPT + sum(COEFFICIENTS.get(name, 0.0) * value for name, value in f.items())
+    features = candidate_features(best, runner_up)
+    z = INTERCEPT + sum(COEFFICIENTS.get(name, 0.0) * value for name, value in features.items())
     return float(1.0 / (1.0 + np.exp(-z)))

@@ -55,9 +55,23 @@ def index_settings(embedder: Embedder) -> dict:
     return {
         "format_version": settings.INDEX_FORMAT_VERSION,
         "embedder": {"name": embedder.name, "dim": embedder.dim},
-        "chunking": {"chunk_chars": settings.CHUNK_CHARS, "overlap_chars": settings.OVERLAP_CHARS},
+        "chunking": {"chunk_chars": settings.CHUNK_CHARS, "overlap_chars": settings.OVERLAP_CHARS,
+                     "pipeline": pipeline_fingerprint()},
         "lexical_tokenizer": DEFAULT_LEXICAL_TOKENIZER,
     }
+
+
+def pipeline_fingerprint() -> str:
+    """Hash of the code that turns files into chunks: a new version re-chunks everything,
+    so an index never mixes chunks cut by two different cleaners."""
+    import hashlib
+
+    from . import chunking, cleaning, documents
+
+    digest = hashlib.sha256()
+    for module in (documents, cleaning, chunking):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def collect_sources(paths: Iterable[Path], index_dir: Path, warn: Warn) -> dict[str, Path]:

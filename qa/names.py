@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import re
 
+_NOT_NAMES = {"China", "Chinese", "Plan", "Anew"}
+"""English words that happen to spell pinyin but are not names in these reports' sense."""
 _GENERIC = {"全会", "会议", "全市", "全省", "报告", "政府", "市委", "中国", "中共", "我国", "全国", "城市"}
 
 
@@ -37,6 +39,49 @@ def find_pinyin(name: str, text: str) -> str | None:
             if spelled == target:
                 return text[start:end]
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def pinyin_syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable pypinyin knows ('ü' spelled 'v' and 'u')."""
+    import unicodedata
+
+    from pypinyin.constants import PINYIN_DICT
+
+    out = set()
+    for readings in PINYIN_DICT.values():
+        for reading in readings.split(","):
+            plain = "".join(c for c in unicodedata.normalize("NFD", reading) if c.isascii())
+            out.update({plain.lower(), plain.lower().replace("v", "u")})
+    return frozenset(s for s in out if s.isalpha())
+
+
+def is_pinyin(word: str) -> bool:
+    """True if `word` splits into pinyin syllables (Quanzhou, Yigong; not Party, Committee)."""
+    word = word.lower()
+    syllables = pinyin_syllables()
+    reachable = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        reachable[end] = any(reachable[start] and word[start:end] in syllables
+                             for start in range(max(0, end - 6), end))
+    return reachable[-1]
+
+
+def latin_names(question: str) -> tuple[str, ...]:
+    """Capitalised pinyin words of an English question, neighbours joined (Zhang Yigong)."""
+    names, current = [], []
+    for word in re.findall(r"[A-Za-z]+|[^A-Za-z]+", question):
+        if word[0].isupper() and len(word) > 1 and word not in _NOT_NAMES and is_pinyin(word):
+            current.append(word)
+            continue
+        if word.strip() == "" and current:
+            continue
+        if current:
+            names.append(" ".join(current))
+            current = []
+    if current:
+        names.append(" ".join(current))
+    return tuple(dict.fromkeys(names))
 
 
 def chinese_names(normalised_question: str) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .names import latin_names
 from .textnorm import normalise_for_matching, to_simplified
 
 ANSWER_TYPES = ("number", "percent", "date", "person", "place", "org", "phrase", "explain")
@@ -49,14 +50,6 @@ _EN_UNITS = [(r"\bpeople|\bpersons|\bresidents|\bmembers|\bdelegates|\bparticipa
              (r"\bmu\b|\bacres?\b", "亩"), (r"\btimes\b|\bvisits\b", "次"), (r"\bkilomet", "公里"),
              (r"\btons?\b|\btonnes?\b", "吨"), (r"\bhouseholds|\bfamilies", "户"), (r"\byears?\b", "年")]
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_NAME_EN = re.compile(r"(?<![\w'])([A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)")
-_EN_FUNCTION_WORDS = {"What", "Which", "Who", "When", "Where", "How", "Why", "Whom", "Whose", "In",
-                      "On", "At", "By", "For", "The", "A", "An", "Is", "Are", "Was", "Were", "Did",
-                      "Does", "Do", "According", "Under", "During", "Of", "To", "From", "As", "And",
-                      "Name", "List", "Give", "Tell", "Please", "Party", "Communist", "Chinese",
-                      "China", "Central", "Committee", "Plenary", "Session", "Congress", "People",
-                      "Government", "Work", "Report", "Municipal", "City", "Secretary", "Mayor",
-                      "Xi", "Jinping", "National", "Province", "Provincial", "If", "Can", "Should"}
 _ZH_QUESTION_WORDS = re.compile(
     r"多少|几|什么|哪些|哪个|哪位|哪里|哪一|哪|谁|何时|何地|何处|何种|如何|怎样|怎么|为什么|为何|是否|"
     r"吗|呢|请问|根据|报告中?|文中|的|[?？!！,，。、:：;；]")
@@ -99,8 +92,7 @@ def analyse_question(text: str) -> Question:
         years=tuple(dict.fromkeys(_YEAR.findall(norm))),
         intent=detect_intent(norm, english),
         content=_ZH_QUESTION_WORDS.sub(" ", norm) if not english else norm,
-        latin_names=tuple(n for n in _NAME_EN.findall(text) if n.split()[0] not in _EN_FUNCTION_WORDS
-                          or len(n.split()) > 1 and n.split()[-1] not in _EN_FUNCTION_WORDS),
+        latin_names=latin_names(text) if english else (),
     )
 
 

@@ -57,7 +57,7 @@ RRF_K = 60
 CANDIDATE_PASSAGES = 20
 """Passages each retriever contributes before fusion."""
 
-ANSWER_PASSAGES = 6
+ANSWER_PASSAGES = 10
 """Best fused passages whose sentences compete for the answer."""
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024

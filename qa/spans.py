@@ -28,6 +28,9 @@ _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁
              "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛"
              "郝龚邵万钱严覃武戴莫孔向汤习欧麻")
 PERSON_AFTER_TITLE = re.compile(rf"{_TITLE}\s*([{_SURNAMES}][\u4e00-\u9fff]{{1,2}})")
+PERSON_BEFORE_VERB = re.compile(
+    rf"(?<![\u4e00-\u9fff])([{_SURNAMES}][\u4e00-\u9fff]{{1,2}}?)(?=在|受|代表|作|讲话|主持|指出|表示|强调|出席|同志|等)")
+"""A name opening a clause and followed by what officials do (蔡战胜在…会议上)."""
 _NAME_STOP = set("讲话在到受出作和与等代主同向说表指强要是为对就从参率会席督导")
 PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:市|县|区|省|镇|乡|村|岛|湾|港|新区|园区|半岛)(?![\u4e00-\u9fff]{0,1}[委长])")
 ORG = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:委员会|常委会|人民政府|政府|人大常委会|人大|政协|纪委|监委|办公室|"
@@ -75,6 +78,9 @@ def person_spans(sentence: str) -> list[Span]:
         if len(name) == 3 and name[2] in _NAME_STOP:
             name = name[:2]
         spans.append(Span(match.start(1), match.start(1) + len(name), "person"))
+    for match in PERSON_BEFORE_VERB.finditer(sentence):
+        if not any(s.start <= match.start(1) < s.end for s in spans):
+            spans.append(Span(match.start(1), match.end(1), "person"))
     for word, start in tagged_words(sentence, ("nr",)):
         if len(word) >= 2 and not any(s.start <= start < s.end for s in spans):
             spans.append(Span(start, start + len(word), "person"))
