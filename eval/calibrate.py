@@ -31,10 +31,14 @@ from qa.retrieval import retrieve  # noqa: E402
 
 GRID = [0.0, 0.3, 0.6, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 9.0, 14.0, 20.0]
 FEATURES = ["dense", "dense_abs", "lexical", "passage", "typed", "year", "intent", "names",
-            "margin", "span"]
+            "margin", "span", "english"]
+
+
+IDF: dict = {}
 
 
 def cache_candidates(assistant: Assistant, items: list[dict]) -> list[tuple]:
+    IDF.update(assistant._idf)
     cached = []
     for item in items:
         parsed = analyse_question(item["question"])
@@ -42,14 +46,14 @@ def cache_candidates(assistant: Assistant, items: list[dict]) -> list[tuple]:
         qv = assistant.embedder.embed_batch([item["question"]], "query")[0]
         hits = retrieve(assistant.index, qv, " ".join([item["question"], *names["found"]]),
                         settings.ANSWER_PASSAGES)
-        cached.append((item, parsed, assistant._sentences_of(hits, qv, names)))
+        cached.append((item, parsed, assistant._sentences_of(hits, qv, names), tuple(names["found"])))
     return cached
 
 
 def best_answers(cached):
     out = []
-    for item, parsed, sentences in cached:
-        candidates = extraction.choose_answer(parsed, sentences)
+    for item, parsed, sentences, found in cached:
+        candidates = extraction.choose_answer(parsed, sentences, found, IDF)
         out.append((item, candidates))
     return out
 
@@ -90,7 +94,7 @@ def feature_rows(cached):
         else:
             feats, f1 = {name: 0.0 for name in FEATURES}, 0.0
         rows.append([feats[name] for name in FEATURES])
-        ok = bool(item["doc"]) and f1 >= 0.5
+        ok = bool(item["doc"]) and f1 >= 0.5 and extraction.violated_rule(feats) is None
         labels.append(1.0 if ok else 0.0)
         f1s.append(f1 if item["doc"] else 0.0)
         answerable.append(bool(item["doc"]))
@@ -134,6 +138,8 @@ def main() -> None:
     x, y, f1s, answerable = feature_rows(cached)
     coef, intercept = fit_logistic(x, y)
     probs = 1 / (1 + np.exp(-(x @ coef + intercept)))
+    broken = np.array([extraction.violated_rule(dict(zip(FEATURES, row))) is not None for row in x])
+    probs = np.where(broken, extraction.VIOLATION_CONFIDENCE, probs)
     threshold, score = choose_threshold(probs, f1s, answerable)
     print(f"abstain below {threshold:.2f}: dev mean F1 {score:.3f}", file=sys.stderr)
     if args.write:

@@ -9,6 +9,7 @@ question (normalised text, section headings, sentence rows) is prepared at load 
 from __future__ import annotations
 
 import bisect
+import math
 import re
 import time
 import unicodedata
@@ -54,6 +55,7 @@ class Assistant:
             raise QAError(f"embedder {self.embedder.name} gives dimension {self.embedder.dim}, "
                           f"the index holds {index.manifest['embedder']['dim']}: rebuild the index")
         self._views = {doc_id: _view_of(doc.text, doc_id, index) for doc_id, doc in index.documents.items()}
+        self._idf = sentence_idf(index, self._views)
 
     @classmethod
     def load(cls, index_dir: str | Path = settings.DEFAULT_INDEX_DIR) -> "Assistant":
@@ -86,7 +88,7 @@ class Assistant:
                         max(top_k, settings.ANSWER_PASSAGES), docs)
         retrieved = time.perf_counter()
         sentences = self._sentences_of(hits[:settings.ANSWER_PASSAGES], query_vector, names)
-        candidates = choose_answer(parsed, sentences)
+        candidates = choose_answer(parsed, sentences, tuple(names["found"]), self._idf)
         passages = tuple(self._passage(h) for h in hits[:top_k])
         answer = self._answer(question, candidates, passages)
         done = time.perf_counter()
@@ -106,18 +108,25 @@ class Assistant:
         return list(docs)
 
     def _question_names(self, parsed) -> dict:
-        """Names the question relies on: which were found in which documents."""
-        required, found = [], []
+        """Names the question relies on and the documents that mention each.
+
+        A name no document mentions only counts when the question names nothing the
+        reports do know (so '厦门' in a question about nothing else makes every document
+        fail, while a jieba false positive beside '泉州' is ignored)."""
+        required, unknown, found = [], [], []
         for name in chinese_names(parsed.normalised):
-            required.append({d for d, v in self._views.items() if name in v.norm})
+            docs = {d for d, v in self._views.items() if name in v.norm}
+            (required if docs else unknown).append(docs)
         for latin in parsed.latin_names:
-            docs_with = set()
+            docs = set()
             for doc_id, doc in self.index.documents.items():
                 chinese = find_pinyin(latin, doc.text)
                 if chinese:
-                    docs_with.add(doc_id)
+                    docs.add(doc_id)
                     found.append(chinese)
-            required.append(docs_with)
+            (required if docs else unknown).append(docs)
+        if unknown and not required:
+            required.append(set())
         return {"required": required, "found": list(dict.fromkeys(found))}
 
     def _sentences_of(self, hits, query_vector: np.ndarray, names: dict) -> list[SentenceContext]:
@@ -138,7 +147,7 @@ class Assistant:
         sentence = self.index.sentences[row]
         view = self._views[sentence.doc_id]
         h = bisect.bisect_right(view.heading_starts, sentence.start) - 1
-        heading = " ".join(view.headings[max(0, h - 1):h + 1]) if h >= 0 else ""
+        heading = section_context(view.headings[:h + 1])
         text = self.index.documents[sentence.doc_id].text[sentence.start:sentence.end]
         return SentenceContext(
             row=row, doc_id=sentence.doc_id, start=sentence.start, end=sentence.end, text=text,
@@ -177,6 +186,34 @@ class Assistant:
         return Citation(doc=s.doc_id, title=doc.title, start=start, end=end, quote=s.text,
                         quote_start=s.start, quote_end=s.end, page=doc.page_at(start),
                         score=round(cand.score, 4))
+
+
+def sentence_idf(index: IndexData, views: dict) -> dict[str, float]:
+    """Smoothed inverse document frequency of each bigram over all sentences."""
+    from collections import Counter
+
+    from .textnorm import bigram_tokens
+
+    counts: Counter = Counter()
+    for sentence in index.sentences:
+        counts.update(set(bigram_tokens(views[sentence.doc_id].norm[sentence.start:sentence.end])))
+    n = len(index.sentences)
+    return {term: math.log((n + 1) / (df + 1)) + 1.0 for term, df in counts.items()}
+
+
+_YEAR_HEADING = re.compile(r"(?:19|20)\d{2}年")
+_INTENT_HEADING = re.compile(r"目标|任务|计划|安排|部署|回顾|成绩|总结|成效|重点做好")
+
+
+def section_context(headings_before: list[str]) -> str:
+    """The headings that frame a sentence: the nearest one, the nearest naming a year and
+    the nearest naming targets or a review ('二、2024年工作目标任务'), joined."""
+    picked = headings_before[-1:]
+    for pattern in (_YEAR_HEADING, _INTENT_HEADING):
+        nearest = next((h for h in reversed(headings_before) if pattern.search(h)), None)
+        if nearest and nearest not in picked:
+            picked.insert(0, nearest)
+    return " ".join(picked)
 
 
 def _view_of(text: str, doc_id: str, index: IndexData) -> _DocView:

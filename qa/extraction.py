@@ -26,7 +26,7 @@ SENTENCES_FOR_SPANS = 3
 """Best sentences whose spans compete for the answer."""
 
 _TARGET_MARKERS = re.compile(r"力争|确保|目标|预期|计划|争取|将|要|拟|预计|任务|部署|明年|今年")
-_ACHIEVED_MARKERS = re.compile(r"完成了|实现了|达到了|取得|已|建成|累计|新增|获批|回顾|成效|成绩|过去|同比|比上年")
+_ACHIEVED_MARKERS = re.compile(r"完成了|实现了|达到了|取得|已|累计|获批|回顾|成效|成绩|过去|同比|比上年")
 _HEADING_TARGET = re.compile(r"目标|任务|计划|安排|部署|重点做好|思路")
 _HEADING_ACHIEVED = re.compile(r"回顾|成绩|总结|成效")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
@@ -57,22 +57,22 @@ class ScoredSpan:
     sentence_score: float
     span_score: float
     features: dict
+    english: bool = False
 
     @property
     def score(self) -> float:
         return self.sentence_score + self.span_score
 
 
-def score_sentence(question: Question, q_bigrams: set[str], ctx: SentenceContext,
+def score_sentence(question: Question, q_bigrams: dict[str, float], ctx: SentenceContext,
                    best_dense: float) -> tuple[float, dict]:
     """A sentence's score and the features behind it."""
-    tokens = set(bigram_tokens(ctx.norm))
-    lexical = len(q_bigrams & tokens) / len(q_bigrams) if q_bigrams else 0.0
+    lexical = _overlap(q_bigrams, ctx.norm)
     features = {
         "dense": ctx.dense - best_dense,
         "lexical": lexical,
         "passage": 1.0 / (ctx.passage_rank + 1),
-        "typed": 1.0 if find_spans(ctx.text, question.answer_type) else 0.0,
+        "typed": 1.0 if answer_spans(question, ctx) else 0.0,
         "year": year_agreement(question, ctx),
         "intent": intent_agreement(question, ctx),
         "names": 0.0 if ctx.doc_has_names else -1.0,
@@ -84,22 +84,23 @@ def year_agreement(question: Question, ctx: SentenceContext) -> float:
     """+1 if the sentence or its section names an asked year, -1 if it names only others."""
     if not question.years:
         return 0.0
-    years = set(_YEAR.findall(ctx.norm)) or set(_YEAR.findall(ctx.heading))
+    years = set(_YEAR.findall(ctx.norm)) | set(_YEAR.findall(ctx.heading))
     if not years:
         return 0.0
     return 1.0 if years & set(question.years) else -1.0
 
 
 def sentence_intent(ctx: SentenceContext) -> str | None:
-    """'target' or 'achievement' as the sentence (or else its section heading) reads."""
-    target = bool(_TARGET_MARKERS.search(ctx.norm))
-    achieved = bool(_ACHIEVED_MARKERS.search(ctx.norm))
-    if target != achieved:
-        return "target" if target else "achievement"
+    """'target' or 'achievement' as the section heading (or else the sentence) reads: in
+    work reports the heading ('2023年工作回顾' / '2024年工作目标任务') is the surer sign."""
     if _HEADING_TARGET.search(ctx.heading):
         return "target"
     if _HEADING_ACHIEVED.search(ctx.heading):
         return "achievement"
+    target = bool(_TARGET_MARKERS.search(ctx.norm))
+    achieved = bool(_ACHIEVED_MARKERS.search(ctx.norm))
+    if target != achieved:
+        return "target" if target else "achievement"
     return None
 
 
@@ -112,27 +113,53 @@ def intent_agreement(question: Question, ctx: SentenceContext) -> float:
     return 1.0 if intent == question.intent else -1.0
 
 
-def choose_answer(question: Question, sentences: list[SentenceContext]) -> list[ScoredSpan]:
-    """Candidate answers, best first (empty when there is no sentence)."""
+STRICT_TYPES = ("number", "percent", "date", "person", "place", "org")
+"""Answer kinds with a recognisable form: when some sentence holds one, only such
+sentences may answer (a sentence without a figure cannot answer 'how many')."""
+
+
+def choose_answer(question: Question, sentences: list[SentenceContext],
+                  extra_terms: tuple[str, ...] = (), idf: dict[str, float] | None = None) -> list[ScoredSpan]:
+    """Candidate answers, best first (empty when there is no sentence).
+
+    Args:
+        extra_terms: Chinese renderings of names in an English question (pinyin matches),
+            counted as question words for lexical overlap.
+        idf: inverse document frequency of bigrams over the index's sentences, so that a
+            rare word of the question (候补) outweighs a common one (市委); unseen bigrams
+            weigh as much as the rarest.
+    """
     if not sentences:
         return []
-    q_bigrams = content_bigrams(question)
+    terms = content_bigrams(question) | {t for term in extra_terms for t in bigram_tokens(term)}
+    ceiling = max(idf.values(), default=1.0) if idf else 1.0
+    q_bigrams = {t: (idf.get(t, ceiling) if idf else 1.0) for t in terms}
     best_dense = max(s.dense for s in sentences)
     scored = sorted(((score_sentence(question, q_bigrams, s, best_dense), s) for s in sentences),
                     key=lambda item: -item[0][0])
+    if question.answer_type in STRICT_TYPES:
+        typed = [item for item in scored if item[0][1]["typed"]]
+        scored = typed or scored
     candidates = []
     for (sentence_score, features), ctx in scored[:SENTENCES_FOR_SPANS]:
         for span, span_score in score_spans(question, q_bigrams, ctx):
-            candidates.append(ScoredSpan(ctx, span, sentence_score, span_score, features))
+            candidates.append(ScoredSpan(ctx, span, sentence_score, span_score, features,
+                                         question.language == "en"))
     candidates.sort(key=lambda c: -c.score)
     return candidates
 
 
-def score_spans(question: Question, q_bigrams: set[str], ctx: SentenceContext):
+def answer_spans(question: Question, ctx: SentenceContext) -> list[Span]:
+    """Spans of the wanted kind that the question does not already contain."""
+    return [s for s in find_spans(ctx.text, question.answer_type)
+            if ctx.norm[s.start:s.end] not in question.normalised]
+
+
+def score_spans(question: Question, q_bigrams: dict[str, float], ctx: SentenceContext):
     """(span, score) for the typed spans of a sentence, or its clauses as a fallback."""
-    typed = [s for s in find_spans(ctx.text, question.answer_type)
-             if ctx.norm[s.start:s.end] not in question.normalised]
-    spans = typed or clause_spans(ctx.text)
+    typed = answer_spans(question, ctx)
+    spans = typed or [part for clause in clause_spans(ctx.text)
+                      for part in split_copula(ctx.text, ctx.norm, clause, q_bigrams)]
     clauses = clause_spans(ctx.text)
     out = []
     for span in spans:
@@ -140,13 +167,46 @@ def score_spans(question: Question, q_bigrams: set[str], ctx: SentenceContext):
         if not typed:
             score -= 0.5 + 0.002 * (span.end - span.start)
             score -= 2.0 * _overlap(q_bigrams, ctx.norm[span.start:span.end]) * 0.5
-        elif question.units and any(u in ctx.text[span.start:span.end] for u in question.units):
+        elif question.units and units_agree(question.units, ctx.text[span.start:span.end]):
             score += 0.5
+        elif question.answer_type == "number" and span.end - span.start and ctx.text[span.end - 1].isdigit():
+            score -= 0.3  # a bare figure with no measure word is a weaker number answer
         out.append((span, score))
     return out
 
 
-def proximity(q_bigrams: set[str], ctx: SentenceContext, span: Span, clauses: list[Span]) -> float:
+_COPULA = re.compile(r"是|为")
+
+
+def split_copula(text: str, norm: str, clause: Span, q_bigrams: dict[str, float]) -> list[Span]:
+    """For 'A是B', the side the question does not already say ('改革创新是根本出路' answers
+    '根本出路是什么' with '改革创新'); other clauses pass through whole."""
+    match = _COPULA.search(text, clause.start + 1, clause.end - 1)
+    if not match:
+        return [clause]
+    left = Span(clause.start, match.start(), clause.kind)
+    right = Span(match.end(), clause.end, clause.kind)
+    left_overlap = _overlap(q_bigrams, norm[left.start:left.end])
+    right_overlap = _overlap(q_bigrams, norm[right.start:right.end])
+    if abs(left_overlap - right_overlap) < 1e-9:
+        return [clause]
+    return [left if left_overlap < right_overlap else right]
+
+
+UNIT_FAMILIES = ("人名位员", "个项家所座条处批种", "元万亿", "亩公顷", "次场届")
+"""Measure words that answer the same 'how many' (多少名委员 is answered by 34人)."""
+
+
+def units_agree(wanted: str, span_text: str) -> bool:
+    """True if the span ends in a measure word the question asked for, or a sibling of one."""
+    family = set(wanted)
+    for members in UNIT_FAMILIES:
+        if family & set(members):
+            family |= set(members)
+    return any(u in span_text for u in family)
+
+
+def proximity(q_bigrams: dict[str, float], ctx: SentenceContext, span: Span, clauses: list[Span]) -> float:
     """How much of the question surrounds the span: its clause fully, the clause before a quarter."""
     index = next((i for i, c in enumerate(clauses) if c.start <= span.start < c.end + 1), None)
     if index is None:
@@ -156,16 +216,33 @@ def proximity(q_bigrams: set[str], ctx: SentenceContext, span: Span, clauses: li
     return own + 0.25 * before
 
 
-def _overlap(q_bigrams: set[str], text: str) -> float:
-    if not q_bigrams:
+def _overlap(q_bigrams: dict[str, float], text: str) -> float:
+    """Weighted share of the question's bigrams that occur in `text`."""
+    total = sum(q_bigrams.values())
+    if not total:
         return 0.0
-    return len(q_bigrams & set(bigram_tokens(text))) / len(q_bigrams)
+    return sum(q_bigrams.get(t, 0.0) for t in set(bigram_tokens(text))) / total
 
 
 def candidate_features(best: ScoredSpan, runner_up: ScoredSpan | None) -> dict:
     """The features the confidence model reads: the sentence's, plus margin and span score."""
     return dict(best.features, dense_abs=best.sentence.dense,
-                margin=(best.score - runner_up.score) if runner_up else 1.0, span=best.span_score)
+                margin=(best.score - runner_up.score) if runner_up else 1.0, span=best.span_score,
+                english=1.0 if best.english else 0.0)
+
+
+VIOLATION_CONFIDENCE = 0.05
+"""Confidence given to an answer that breaks a trap rule (see `violated_rule`)."""
+
+
+def violated_rule(features: dict) -> str | None:
+    """Why an answer cannot be right whatever its score: the question names a year the
+    sentence's section contradicts, or a name its document never mentions."""
+    if features.get("year", 0.0) < 0:
+        return "year"
+    if features.get("names", 0.0) < 0:
+        return "names"
+    return None
 
 
 def confidence_of(best: ScoredSpan, runner_up: ScoredSpan | None) -> float:
@@ -173,5 +250,7 @@ def confidence_of(best: ScoredSpan, runner_up: ScoredSpan | None) -> float:
     from .calibration import COEFFICIENTS, INTERCEPT
 
     features = candidate_features(best, runner_up)
+    if violated_rule(features):
+        return VIOLATION_CONFIDENCE
     z = INTERCEPT + sum(COEFFICIENTS.get(name, 0.0) * value for name, value in features.items())
     return float(1.0 / (1.0 + np.exp(-z)))

@@ -85,8 +85,8 @@ def latin_names(question: str) -> tuple[str, ...]:
 
 
 def chinese_names(normalised_question: str) -> tuple[str, ...]:
-    """Place, person and organisation names jieba tags in a (normalised) Chinese question."""
+    """Place and person names jieba tags in a (normalised) Chinese question."""
     from .spans import tagged_words
 
-    words = tagged_words(normalised_question, ("ns", "nr", "nt", "nz"))
+    words = tagged_words(normalised_question, ("ns", "nr"))
     return tuple(dict.fromkeys(w for w, _ in words if len(w) >= 2 and w not in _GENERIC))

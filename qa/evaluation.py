@@ -1,0 +1,264 @@
+"""Score the assistant on a Q&A file or an open-domain benchmark folder (`qa eval`).
+
+Every question is asked through the public `Assistant.ask`, exactly as a user would, and
+each answer becomes a per-item record; metrics are means over records, overall and per
+type, language and trap. A benchmark folder is indexed into its own cached index (reused
+incrementally), since its paragraphs must never mix with the reports' index.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import settings
+from .errors import InvalidRequest
+from .metrics import (abstain_precision, abstain_recall, char_f1, distinct_in_order,
+                      exact_match, percentile, recall_at, reciprocal_rank)
+
+DEFAULT_QA_FILE = Path("eval/qa.jsonl")
+"""The hand-made Q&A set `qa eval` scores when given no file, relative to the working directory."""
+
+BENCH_INDEX_ROOT = Path("index/bench")
+"""Cached benchmark indexes go to <root>/<folder name> unless --index-dir is given."""
+
+EVAL_TOP_K = 20
+"""Passages asked for per question, so recall@5 and MRR see five distinct documents even
+when one document fills several top passages; the answer itself ignores top_k."""
+
+BENCH_TYPE = "open"
+"""Question type given to benchmark items, which carry none."""
+
+RATE_DIGITS = 4
+"""Decimals kept for rates (EM, F1, recall...) in the metrics object."""
+
+METRIC_KEYS = ("n", "em", "f1", "doc_accuracy", "recall_at_1", "recall_at_5", "mrr",
+               "abstain_precision", "abstain_recall", "latency_p50_ms", "latency_p95_ms")
+"""The metrics of every group, in table order."""
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    """One gold question; `answers` is empty (and `doc` None) when it is unanswerable."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    doc: str | None
+    type: str
+    lang: str
+    split: str | None = None
+    trap: str | None = None
+
+
+def load_items(path: Path, split: str = "all") -> list[EvalItem]:
+    """The questions of a JSON Lines Q&A set, keeping one split.
+
+    Args:
+        path: file with one object per line (id, question, answers, doc, type, lang, split).
+        split: 'dev', 'test' or 'all'.
+    Returns:
+        The items in file order.
+    Raises:
+        InvalidRequest: the file is missing, a line is malformed, or nothing is left.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidRequest(f"no Q&A file at {path}: pass one (`qa eval path/to/qa.jsonl`) "
+                             "or a benchmark folder (`qa eval --bench DIR`)")
+    items = [item for item in _read_jsonl(path, default_type=None)
+             if split == "all" or item.split == split]
+    if not items:
+        raise InvalidRequest(f"no {split} questions in {path}: try --split all")
+    return items
+
+
+def load_benchmark(folder: Path) -> list[EvalItem]:
+    """The questions of an open-domain benchmark folder (docs/ + questions.jsonl).
+
+    Raises:
+        InvalidRequest: the folder lacks docs/ or questions.jsonl, or a line is malformed.
+    """
+    folder = Path(folder)
+    if not (folder / "docs").is_dir() or not (folder / "questions.jsonl").is_file():
+        raise InvalidRequest(f"{folder} is not a benchmark folder: it needs docs/*.txt and "
+                             "questions.jsonl (see /work/shared/benchmarks/README.md)")
+    return _read_jsonl(folder / "questions.jsonl", default_type=BENCH_TYPE)
+
+
+def _read_jsonl(path: Path, default_type: str | None) -> list[EvalItem]:
+    items = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                items.append(_parse_item(line, f"{path}:{number}", default_type))
+    return items
+
+
+def _parse_item(line: str, where: str, default_type: str | None) -> EvalItem:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(f"{where}: not JSON ({exc.msg}); fix or remove the line") from exc
+    answers, doc, question = obj.get("answers"), obj.get("doc"), obj.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidRequest(f"{where}: 'question' must be a non-empty string")
+    if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+        raise InvalidRequest(f"{where}: 'answers' must be a list of strings ([] if unanswerable)")
+    if bool(answers) != isinstance(doc, str):
+        raise InvalidRequest(f"{where}: give 'doc' exactly when 'answers' is non-empty "
+                             "(an unanswerable item has answers [] and doc null)")
+    kind = obj.get("type") or default_type or ("open" if answers else "unanswerable")
+    return EvalItem(id=str(obj.get("id", where)), question=question, answers=tuple(answers),
+                    doc=doc, type=kind, lang=obj.get("lang") or "unknown",
+                    split=obj.get("split"), trap=obj.get("trap"))
+
+
+def evaluate(assistant, items: list[EvalItem], top_k: int = EVAL_TOP_K,
+             progress: bool = True) -> dict:
+    """Ask every question and score the answers.
+
+    Args:
+        assistant: a loaded `Assistant` (anything with its `ask`).
+        items: the gold questions, e.g. from `load_items` or `load_benchmark`.
+        top_k: passages asked for (ranks are read from them).
+        progress: show a progress bar on stderr.
+    Returns:
+        The overall metrics (METRIC_KEYS), "by_type", "by_lang", "by_trap" (group →
+        metrics) and "records" (one dict per item, in order).
+    """
+    from tqdm import tqdm
+
+    records = [score_item(item, assistant.ask(item.question, top_k=top_k).to_dict())
+               for item in tqdm(items, desc="asking", unit="q", file=sys.stderr,
+                                disable=not progress, leave=False)]
+    return {**summarise(records), **breakdowns(records), "records": records}
+
+
+def score_item(item: EvalItem, answer: dict) -> dict:
+    """One item's record: gold, prediction and per-item scores (None where undefined).
+
+    Args:
+        item: the gold question.
+        answer: `Answer.to_dict()` of the assistant's reply.
+    """
+    ranked = distinct_in_order([p["doc"] for p in answer["passages"]])
+    top_doc = answer["citations"][0]["doc"] if answer["citations"] else None
+    prediction = None if answer["abstained"] else answer["answer"]
+    gold_doc = item.doc  # set exactly when the item is answerable (checked on loading)
+    return {
+        "id": item.id, "question": item.question, "type": item.type, "lang": item.lang,
+        "trap": item.trap, "gold_answers": list(item.answers), "gold_doc": gold_doc,
+        "predicted": prediction, "abstained": answer["abstained"],
+        "confidence": answer["confidence"], "top_doc": top_doc, "ranked_docs": ranked[:5],
+        "em": exact_match(prediction, item.answers), "f1": char_f1(prediction, item.answers),
+        "doc_hit": None if gold_doc is None else float(top_doc == gold_doc),
+        "hit_at_1": None if gold_doc is None else recall_at(gold_doc, ranked, 1),
+        "hit_at_5": None if gold_doc is None else recall_at(gold_doc, ranked, 5),
+        "rr": None if gold_doc is None else reciprocal_rank(gold_doc, ranked),
+        "latency_ms": answer["timings_ms"]["total"],
+    }
+
+
+def summarise(records: list[dict]) -> dict:
+    """METRIC_KEYS over `records`; retrieval metrics over answerable items only, and any
+    metric with nothing to average is None."""
+    latencies = [r["latency_ms"] for r in records]
+    abstained = [r["abstained"] for r in records]
+    unanswerable = [not r["gold_answers"] for r in records]
+    return {
+        "n": len(records),
+        "em": _mean(r["em"] for r in records), "f1": _mean(r["f1"] for r in records),
+        "doc_accuracy": _mean(r["doc_hit"] for r in records),
+        "recall_at_1": _mean(r["hit_at_1"] for r in records),
+        "recall_at_5": _mean(r["hit_at_5"] for r in records),
+        "mrr": _mean(r["rr"] for r in records),
+        "abstain_precision": _round(abstain_precision(abstained, unanswerable)),
+        "abstain_recall": _round(abstain_recall(abstained, unanswerable)),
+        "latency_p50_ms": _round(percentile(latencies, 50), 1),
+        "latency_p95_ms": _round(percentile(latencies, 95), 1),
+    }
+
+
+def breakdowns(records: list[dict]) -> dict:
+    """Metrics per type, per language and per trap (items without a trap are left out)."""
+    return {f"by_{key}": {group: summarise([r for r in records if r[key] == group])
+                          for group in sorted({r[key] for r in records if r[key] is not None})}
+            for key in ("type", "lang", "trap")}
+
+
+def _mean(values) -> float | None:
+    defined = [v for v in values if v is not None]
+    return _round(sum(defined) / len(defined)) if defined else None
+
+
+def _round(value: float | None, digits: int = RATE_DIGITS) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def run_evaluation(args) -> int:
+    """`qa eval`: choose the questions and index, evaluate, print, optionally write files.
+
+    Returns:
+        The exit code (0).
+    Raises:
+        InvalidRequest: conflicting or bad arguments, a missing Q&A file or folder.
+    """
+    from .assistant import Assistant
+    from .scorecard import render_table, write_scorecard
+
+    items, index_dir, header = _select_questions(args)
+    assistant = Assistant.load(index_dir)
+    _warn_missing_docs(items, assistant, index_dir)
+    result = evaluate(assistant, items)
+    records = result.pop("records")
+    metrics = {**result, "split": None if args.bench else args.split,
+               "source": str(args.bench or args.qa_file or DEFAULT_QA_FILE)}
+    if args.out is not None:
+        write_scorecard(args.out, metrics, records, header)
+    print(json.dumps(metrics, ensure_ascii=False) if args.json else render_table(metrics, header))
+    return 0
+
+
+def _select_questions(args) -> tuple[list[EvalItem], Path, str]:
+    """Items, index directory and a one-line description for the chosen source."""
+    if args.limit is not None and args.limit < 1:
+        raise InvalidRequest("--limit must be a positive number of questions")
+    if args.bench is not None and args.qa_file is not None:
+        raise InvalidRequest("pass either a Q&A file or --bench DIR, not both")
+    if args.bench is not None:
+        items = load_benchmark(args.bench)
+        index_dir = bench_index_dir(args.bench, args.index_dir)
+        prepare_bench_index(args.bench, index_dir)
+        what = f"benchmark {args.bench}"
+    else:
+        items = load_items(args.qa_file or DEFAULT_QA_FILE, args.split)
+        index_dir = args.index_dir
+        what = f"{args.split} split of {args.qa_file or DEFAULT_QA_FILE}"
+    items = items[:args.limit] if args.limit else items
+    return items, index_dir, f"{what}: {len(items)} questions, index {index_dir}"
+
+
+def bench_index_dir(folder: Path, index_dir: Path) -> Path:
+    """Where a benchmark's index lives: `index_dir` when the user chose one, else its own
+    folder under BENCH_INDEX_ROOT (the reports' default index is never reused for it)."""
+    if Path(index_dir) != settings.DEFAULT_INDEX_DIR:
+        return Path(index_dir)
+    return BENCH_INDEX_ROOT / Path(folder).resolve().name
+
+
+def prepare_bench_index(folder: Path, index_dir: Path) -> None:
+    """Index `folder`/docs into `index_dir`, re-embedding only new or changed paragraphs."""
+    from .indexing import update_index
+
+    report = update_index([Path(folder) / "docs"], Path(index_dir))
+    print(f"{index_dir}: {report.summary()}", file=sys.stderr)
+
+
+def _warn_missing_docs(items: list[EvalItem], assistant, index_dir: Path) -> None:
+    missing = sorted({i.doc for i in items if i.doc and i.doc not in assistant.index.documents})
+    if missing:
+        print(f"warning: {len(missing)} gold documents are not in {index_dir} (e.g. "
+              f"{missing[0]}); their questions count as retrieval misses", file=sys.stderr)

