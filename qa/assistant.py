@@ -42,6 +42,8 @@ class _DocView:
     headings: list[str]
     sentence_starts: list[int]
     sentence_rows: list[int]
+    clause_starts: list[int]
+    clause_rows: list[int]
 
 
 class Assistant:
@@ -101,6 +103,8 @@ class Assistant:
             return None
         if not isinstance(docs, (list, tuple)) or not all(isinstance(d, str) for d in docs):
             raise InvalidRequest("docs must be a list of document ids")
+        if not docs:
+            raise InvalidRequest("docs is empty: name at least one document, or leave it out to search all")
         unknown = [d for d in docs if d not in self.index.documents]
         if unknown:
             raise InvalidRequest(f"unknown document id {unknown[0]!r}; list them with "
@@ -149,11 +153,16 @@ class Assistant:
         h = bisect.bisect_right(view.heading_starts, sentence.start) - 1
         heading = section_context(view.headings[:h + 1])
         text = self.index.documents[sentence.doc_id].text[sentence.start:sentence.end]
+        lo = bisect.bisect_left(view.clause_starts, sentence.start)
+        hi = bisect.bisect_left(view.clause_starts, sentence.end)
+        clauses = tuple((self.index.clauses[r].start - sentence.start, self.index.clauses[r].end - sentence.start,
+                         float(self.index.clause_vectors[r] @ query_vector)) for r in view.clause_rows[lo:hi])
         return SentenceContext(
             row=row, doc_id=sentence.doc_id, start=sentence.start, end=sentence.end, text=text,
             norm=view.norm[sentence.start:sentence.end], heading=heading, passage_rank=rank,
             dense=float(self.index.sentence_vectors[row] @ query_vector),
-            doc_has_names=all(sentence.doc_id in docs for docs in names["required"]))
+            doc_has_names=all(sentence.doc_id in docs for docs in names["required"]),
+            clause_dense=clauses)
 
     def _passage(self, hit) -> Passage:
         chunk = self.index.chunks[hit.row]
@@ -226,7 +235,9 @@ def _view_of(text: str, doc_id: str, index: IndexData) -> _DocView:
             headings.append(norm[offset:offset + len(line)].strip())
         offset += len(line) + 1
     rows = [i for i, s in enumerate(index.sentences) if s.doc_id == doc_id]
-    return _DocView(norm, heading_starts, headings, [index.sentences[i].start for i in rows], rows)
+    clause_rows = [i for i, c in enumerate(index.clauses) if c.doc_id == doc_id]
+    return _DocView(norm, heading_starts, headings, [index.sentences[i].start for i in rows], rows,
+                    [index.clauses[i].start for i in clause_rows], clause_rows)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")

@@ -4,10 +4,10 @@ Written by `python eval/calibrate.py --write`; do not edit by hand. Confidence i
 logistic regression over the winning candidate's features (see extraction.candidate_features).
 """
 
-WEIGHTS = {"dense": 20.0, "lexical": 4.0, "passage": 0.3, "typed": 0.3, "year": 1.0, "intent": 0.0, "names": 1.5}
+WEIGHTS = {"dense": 6.0, "lexical": 9.0, "passage": 0.3, "typed": 0.6, "year": 1.0, "intent": 0.0, "names": 1.5, "span": 1.5, "clause": 4.0}
 """Sentence score weights (see extraction.score_sentence)."""
 
-INTERCEPT = 3.4777
-COEFFICIENTS = {"dense": 38.5433, "dense_abs": -3.6804, "lexical": 2.0505, "passage": -0.5459, "typed": -1.1377, "year": 1.7159, "intent": -0.4053, "names": 5.7057, "margin": 0.8675, "span": 1.7781, "english": 0.3005}
-ABSTAIN_BELOW = 0.18
+INTERCEPT = -7.3603
+COEFFICIENTS = {"dense": 23.0923, "dense_abs": 10.4217, "lexical": 0.2703, "passage": -1.3815, "typed": -1.7458, "year": 1.2605, "intent": -0.6642, "names": 5.1526, "margin": 0.4417, "span": 1.397, "english": 1.3881}
+ABSTAIN_BELOW = 0.29
 """Answers less confident than this are withheld ("not found in the reports")."""

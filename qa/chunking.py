@@ -91,6 +91,33 @@ def split_sentences(doc: Document) -> list[Sentence]:
     return sentences
 
 
+_CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
+
+
+def clause_offsets(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause of a sentence: the runs between commas, semicolons and
+    colons, trimmed of whitespace."""
+    spans, start = [], 0
+    for match in list(_CLAUSE_BREAK.finditer(text)) + [None]:
+        end = match.start() if match else len(text)
+        lo, hi = trim_span(text, start, end)
+        if hi > lo:
+            spans.append((lo, hi))
+        start = match.end() if match else end
+    return spans
+
+
+def split_clauses(doc: Document, sentences: list[Sentence]) -> list[Sentence]:
+    """Clauses of every sentence that has more than one, as document spans (embedded at
+    index time so an answer can be placed by meaning, not only by shared characters)."""
+    clauses = []
+    for sentence in sentences:
+        parts = clause_offsets(doc.text[sentence.start:sentence.end])
+        if len(parts) > 1:
+            clauses += [Sentence(doc.doc_id, sentence.start + a, sentence.start + b) for a, b in parts]
+    return clauses
+
+
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Shrink [start, end) so it neither starts nor ends with whitespace."""
     while start < end and text[start].isspace():

@@ -22,7 +22,7 @@ from .textnorm import bigram_tokens
 
 from .calibration import WEIGHTS  # noqa: E402  (fitted on dev; see eval/calibrate.py)
 
-SENTENCES_FOR_SPANS = 3
+SENTENCES_FOR_SPANS = 5
 """Best sentences whose spans compete for the answer."""
 
 _TARGET_MARKERS = re.compile(r"力争|确保|目标|预期|计划|争取|将|要|拟|预计|任务|部署|明年|今年")
@@ -46,6 +46,12 @@ class SentenceContext:
     passage_rank: int
     dense: float
     doc_has_names: bool
+    clause_dense: tuple[tuple[int, int, float], ...] = ()
+    """(start, end, cosine to the question) of each clause, offsets within the sentence."""
+
+    def dense_at(self, position: int) -> float:
+        """Cosine of the clause holding `position` (the sentence's own for one-clause sentences)."""
+        return next((d for a, b, d in self.clause_dense if a <= position < b + 1), self.dense)
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ class ScoredSpan:
 
     @property
     def score(self) -> float:
-        return self.sentence_score + self.span_score
+        return self.sentence_score + WEIGHTS.get("span", 1.0) * self.span_score
 
 
 def score_sentence(question: Question, q_bigrams: dict[str, float], ctx: SentenceContext,
@@ -141,12 +147,23 @@ def choose_answer(question: Question, sentences: list[SentenceContext],
         typed = [item for item in scored if item[0][1]["typed"]]
         scored = typed or scored
     candidates = []
+    best_clause = max(max((d for _, _, d in s.clause_dense), default=s.dense) for s in sentences)
     for (sentence_score, features), ctx in scored[:SENTENCES_FOR_SPANS]:
-        for span, span_score in score_spans(question, q_bigrams, ctx):
+        for span, span_score in score_spans(question, q_bigrams, ctx, idf):
+            span_score += WEIGHTS.get("clause", 0.0) * (ctx.dense_at(span.start) - best_clause)
             candidates.append(ScoredSpan(ctx, span, sentence_score, span_score, features,
                                          question.language == "en"))
     candidates.sort(key=lambda c: -c.score)
     return candidates
+
+
+def rarity(text: str, idf: dict[str, float] | None) -> float:
+    """Mean IDF of the text's bigrams relative to the rarest possible (0..1)."""
+    tokens = bigram_tokens(text)
+    if not idf or not tokens:
+        return 1.0
+    ceiling = max(idf.values())
+    return sum(idf.get(t, ceiling) for t in tokens) / (len(tokens) * ceiling)
 
 
 def answer_spans(question: Question, ctx: SentenceContext) -> list[Span]:
@@ -155,8 +172,12 @@ def answer_spans(question: Question, ctx: SentenceContext) -> list[Span]:
             if ctx.norm[s.start:s.end] not in question.normalised]
 
 
-def score_spans(question: Question, q_bigrams: dict[str, float], ctx: SentenceContext):
-    """(span, score) for the typed spans of a sentence, or its clauses as a fallback."""
+def score_spans(question: Question, q_bigrams: dict[str, float], ctx: SentenceContext,
+                idf: dict[str, float] | None = None):
+    """(span, score) for the typed spans of a sentence, or its clauses as a fallback.
+
+    A typed span also scores for rarity: a name that fills every other sentence (the
+    leader every report quotes) is seldom the specific answer."""
     typed = answer_spans(question, ctx)
     spans = typed or [part for clause in clause_spans(ctx.text)
                       for part in split_copula(ctx.text, ctx.norm, clause, q_bigrams)]
@@ -167,9 +188,11 @@ def score_spans(question: Question, q_bigrams: dict[str, float], ctx: SentenceCo
         if not typed:
             score -= 0.5 + 0.002 * (span.end - span.start)
             score -= 2.0 * _overlap(q_bigrams, ctx.norm[span.start:span.end]) * 0.5
-        elif question.units and units_agree(question.units, ctx.text[span.start:span.end]):
+        else:
+            score += 0.3 * rarity(ctx.norm[span.start:span.end], idf)
+        if typed and question.units and units_agree(question.units, ctx.text[span.start:span.end]):
             score += 0.5
-        elif question.answer_type == "number" and span.end - span.start and ctx.text[span.end - 1].isdigit():
+        elif typed and question.answer_type == "number" and ctx.text[span.end - 1].isdigit():
             score -= 0.3  # a bare figure with no measure word is a weaker number answer
         out.append((span, score))
     return out

@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import settings
-from .chunking import chunk_document, split_sentences
+from .chunking import chunk_document, split_clauses, split_sentences
 from .dense import build_dense_index
 from .documents import Document, find_source_files, hash_bytes, read_document
 from .embedding import Embedder, load_embedder
@@ -110,20 +110,22 @@ def update_index(paths: list[Path], index_dir: Path, embedder_name: str | None =
     with lock_index(index_dir):
         old = _load_reusable(index_dir, embedder_name, warn)
         embedder = load_embedder(embedder_name or (old.embedder_name if old else settings.DEFAULT_EMBEDDER))
+        previous = dict(old.documents) if old is not None else {}
         if old is not None and old.manifest_settings() != index_settings(embedder):
             warn(f"index settings changed ({embedder.name}); re-embedding every document")
-            old = None
+            old = None  # texts are kept (`previous`), vectors are not
         report = IndexReport()
         sources = collect_sources(paths, index_dir, warn)
         documents = _read_changed(sources, old, report, warn)
-        if old is not None:
-            kept = set(documents) | set(sources)
-            for doc_id in old.documents:
-                if doc_id not in kept and not prune:
-                    documents[doc_id] = old.documents[doc_id]
-                    report.unchanged.append(doc_id)
-                elif doc_id not in kept:
-                    report.removed.append(doc_id)
+        kept = set(documents) | set(sources)
+        for doc_id, doc in previous.items():
+            if doc_id in kept:
+                continue
+            if prune:
+                report.removed.append(doc_id)
+            else:  # adding uploads: every indexed document stays, re-embedded if need be
+                documents[doc_id] = doc
+                (report.unchanged if old is not None else report.added).append(doc_id)
         index = assemble_index(dict(sorted(documents.items())), old, embedder, progress)
         if old is None or report.added or report.removed:
             save_index(index_dir, index)
@@ -142,22 +144,43 @@ def _load_reusable(index_dir: Path, embedder_name: str | None, warn: Warn) -> "_
         return None
 
 
+UNITS = ("chunks", "sentences", "clauses")
+"""What gets embedded per document: passages to retrieve, sentences to quote, clauses to
+place the answer in."""
+
+
+def split_units(doc: Document) -> dict[str, list]:
+    """A document cut into every unit kind, in `UNITS` order."""
+    sentences = split_sentences(doc)
+    return {"chunks": chunk_document(doc), "sentences": sentences,
+            "clauses": split_clauses(doc, sentences)}
+
+
 class _OldIndex:
-    """A previous index seen as a cache of per-document chunks, sentences and vectors."""
+    """A previous index seen as a cache of per-document units and their vectors."""
 
     def __init__(self, data: IndexData):
         self.data = data
         self.embedder_name = data.embedder_name
         self.documents = data.documents
+        self._rows: dict[str, dict[str, list[int]]] = {}
+        for kind in UNITS:
+            for row, unit in enumerate(getattr(data, kind)):
+                self._rows.setdefault(unit.doc_id, {k: [] for k in UNITS})[kind].append(row)
 
     def manifest_settings(self) -> dict:
         m = self.data.manifest
         return {k: m.get(k) for k in ("format_version", "embedder", "chunking", "lexical_tokenizer")}
 
-    def rows_of(self, doc_id: str):
-        chunk_rows = [i for i, c in enumerate(self.data.chunks) if c.doc_id == doc_id]
-        sent_rows = [i for i, s in enumerate(self.data.sentences) if s.doc_id == doc_id]
-        return chunk_rows, sent_rows
+    def units_of(self, doc_id: str) -> tuple[dict[str, list], dict[str, np.ndarray]]:
+        """The document's units and their vectors, as stored."""
+        rows = self._rows.get(doc_id, {k: [] for k in UNITS})
+        units = {k: [getattr(self.data, k)[i] for i in rows[k]] for k in UNITS}
+        vectors = {k: getattr(self.data, _VECTORS[k])[rows[k]] for k in UNITS}
+        return units, vectors
+
+
+_VECTORS = {"chunks": "chunk_vectors", "sentences": "sentence_vectors", "clauses": "clause_vectors"}
 
 
 def _read_changed(sources: dict[str, Path], old: _OldIndex | None, report: IndexReport,
@@ -185,47 +208,43 @@ def _read_changed(sources: dict[str, Path], old: _OldIndex | None, report: Index
 
 def assemble_index(documents: dict[str, Document], old: _OldIndex | None, embedder: Embedder,
                    progress: bool = True) -> IndexData:
-    """Chunks, sentences, vectors and search structures for `documents`, reusing `old`."""
-    chunks, sentences, chunk_vecs, sent_vecs, to_embed = [], [], [], [], []
+    """Units, vectors and search structures for `documents`, reusing `old` where unchanged."""
+    units = {k: [] for k in UNITS}
+    vectors: dict[str, list] = {k: [] for k in UNITS}
+    pending = []  # (slot, units) of documents to embed
     for doc_id, doc in documents.items():
         if old is not None and old.documents.get(doc_id) is doc:
-            chunk_rows, sent_rows = old.rows_of(doc_id)
-            chunks += [old.data.chunks[i] for i in chunk_rows]
-            sentences += [old.data.sentences[i] for i in sent_rows]
-            chunk_vecs.append(old.data.chunk_vectors[chunk_rows])
-            sent_vecs.append(old.data.sentence_vectors[sent_rows])
+            doc_units, doc_vectors = old.units_of(doc_id)
         else:
-            doc_chunks, doc_sentences = chunk_document(doc), split_sentences(doc)
-            chunks += doc_chunks
-            sentences += doc_sentences
-            chunk_vecs.append(None)
-            sent_vecs.append(None)
-            to_embed.append((len(chunk_vecs) - 1, doc, doc_chunks, doc_sentences))
-    _embed_new(to_embed, chunk_vecs, sent_vecs, embedder, progress)
-    chunk_vectors = _stack(chunk_vecs, embedder.dim)
+            doc_units, doc_vectors = split_units(doc), None
+            pending.append((len(vectors["chunks"]), doc, doc_units))
+        for kind in UNITS:
+            units[kind] += doc_units[kind]
+            vectors[kind].append(doc_vectors[kind] if doc_vectors else None)
+    _embed_pending(pending, vectors, embedder, progress)
+    stacked = {k: _stack(vectors[k], embedder.dim) for k in UNITS}
     manifest = dict(index_settings(embedder), documents={
         doc_id: {"title": doc.title, "sha256": doc.sha256, "chars": len(doc.text),
                  "page_starts": list(doc.page_starts),
-                 "chunks": sum(1 for c in chunks if c.doc_id == doc_id)}
+                 "chunks": sum(1 for c in units["chunks"] if c.doc_id == doc_id)}
         for doc_id, doc in documents.items()})
-    texts = [documents[c.doc_id].text[c.start:c.end] for c in chunks]
-    lexical = build_lexical_index(texts, manifest["lexical_tokenizer"]) if chunks else None
-    return IndexData(manifest, documents, chunks, sentences, chunk_vectors,
-                     _stack(sent_vecs, embedder.dim), build_dense_index(chunk_vectors), lexical)
+    texts = [documents[c.doc_id].text[c.start:c.end] for c in units["chunks"]]
+    lexical = build_lexical_index(texts, manifest["lexical_tokenizer"]) if texts else None
+    return IndexData(manifest, documents, units["chunks"], units["sentences"], stacked["chunks"],
+                     stacked["sentences"], build_dense_index(stacked["chunks"]), lexical,
+                     units["clauses"], stacked["clauses"])
 
 
-def _embed_new(to_embed, chunk_vecs, sent_vecs, embedder: Embedder, progress: bool) -> None:
-    texts = []
-    for _, doc, doc_chunks, doc_sentences in to_embed:
-        texts += [doc.text[c.start:c.end] for c in doc_chunks]
-        texts += [doc.text[s.start:s.end] for s in doc_sentences]
-    vectors = embed_texts(texts, embedder, progress)
+def _embed_pending(pending, vectors: dict[str, list], embedder: Embedder, progress: bool) -> None:
+    """Embed every unit of the pending documents in one stream, then hand the rows back."""
+    texts = [doc.text[u.start:u.end] for _, doc, doc_units in pending for k in UNITS for u in doc_units[k]]
+    embedded = embed_texts(texts, embedder, progress)
     row = 0
-    for slot, _, doc_chunks, doc_sentences in to_embed:
-        chunk_vecs[slot] = vectors[row:row + len(doc_chunks)]
-        row += len(doc_chunks)
-        sent_vecs[slot] = vectors[row:row + len(doc_sentences)]
-        row += len(doc_sentences)
+    for slot, _, doc_units in pending:
+        for kind in UNITS:
+            n = len(doc_units[kind])
+            vectors[kind][slot] = embedded[row:row + n]
+            row += n
 
 
 def embed_texts(texts: list[str], embedder: Embedder, progress: bool = True) -> np.ndarray:

@@ -33,7 +33,7 @@ OVERLAP_CHARS = 60
 EMBED_BATCH_SIZE = 32
 """Texts per embedder call while indexing; the progress bar advances per batch."""
 
-INDEX_FORMAT_VERSION = 1
+INDEX_FORMAT_VERSION = 2
 """Bumped whenever the on-disk layout changes; older indexes must be rebuilt."""
 
 HNSW_MIN_CHUNKS = 200_000

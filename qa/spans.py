@@ -23,7 +23,6 @@ NUMBER = re.compile(rf"{_NUM}{_MAG}(?:余|多)?{_UNIT}(?!全|会|党代会)|(?<!
 PERCENT = re.compile(r"\d+(?:\.\d+)?\s*%|百分之[\d一二三四五六七八九十点.]+|\d+(?:\.\d+)?个百分点")
 DATE = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}")
 QUOTED = re.compile(r"“([^“”]{2,40})”|《([^《》]{2,60})》|「([^「」]{2,40})」|\"([^\"]{2,40})\"|『([^『』]{2,40})』")
-CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
 _TITLE = (r"(?:副?书记|副?市长|副?省长|副?县长|副?区长|副?主任|副?组长|副?主席|副?局长|副?部长|"
           r"记者|通讯员|代表|同志|总书记|秘书长|委员)")
 _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
@@ -83,10 +82,19 @@ def person_spans(sentence: str) -> list[Span]:
     for match in PERSON_BEFORE_VERB.finditer(sentence):
         if not any(s.start <= match.start(1) < s.end for s in spans):
             spans.append(Span(match.start(1), match.end(1), "person"))
-    for word, start in tagged_words(sentence, ("nr",)):
-        if len(word) >= 2 and not any(s.start <= start < s.end for s in spans):
+    for word, start in tagged_words(sentence, ("nr", "nrfg")):
+        if looks_like_name(word) and not any(s.start <= start < s.end for s in spans):
             spans.append(Span(start, start + len(word), "person"))
     return spans
+
+
+def looks_like_name(word: str) -> bool:
+    """jieba's 'nr' tag, kept only for 2-3 characters led by a surname and not one of the
+    dictionary's common words it also tags nr (弘扬, 高水平)."""
+    import jieba.posseg as pseg
+
+    known = pseg.dt.word_tag_tab.get(word)
+    return 2 <= len(word) <= 3 and word[0] in _SURNAMES and known in (None, "nrfg")
 
 
 def trim_leading_words(sentence: str, span: Span) -> Span:
@@ -139,18 +147,9 @@ def org_spans(sentence: str) -> list[Span]:
 
 def clause_spans(sentence: str) -> list[Span]:
     """The sentence's clauses (between commas, semicolons and colons), trimmed."""
-    spans, start = [], 0
-    for match in list(CLAUSE_BREAK.finditer(sentence)) + [None]:
-        end = match.start() if match else len(sentence)
-        lo, hi = start, end
-        while lo < hi and sentence[lo].isspace():
-            lo += 1
-        while hi > lo and sentence[hi - 1].isspace():
-            hi -= 1
-        if hi > lo:
-            spans.append(Span(lo, hi, "explain"))
-        start = match.end() if match else end
-    return spans
+    from .chunking import clause_offsets
+
+    return [Span(start, end, "explain") for start, end in clause_offsets(sentence)]
 
 
 @functools.lru_cache(maxsize=4096)

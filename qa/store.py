@@ -43,6 +43,8 @@ class IndexData:
     sentence_vectors: np.ndarray
     dense: object
     lexical: object
+    clauses: list[Sentence]
+    clause_vectors: np.ndarray
 
     @property
     def embedder_name(self) -> str:
@@ -116,6 +118,9 @@ def load_index(index_dir: Path) -> IndexData:
                      for d, s, e in np.load(data / "sentences.npy", allow_pickle=False).tolist()]
         chunk_vectors = np.load(data / "chunk_vectors.npy", allow_pickle=False)
         sentence_vectors = np.load(data / "sentence_vectors.npy", allow_pickle=False)
+        clauses = [Sentence(doc_ids[d], int(s), int(e))
+                   for d, s, e in np.load(data / "clauses.npy", allow_pickle=False).tolist()]
+        clause_vectors = np.load(data / "clause_vectors.npy", allow_pickle=False)
         dense = faiss.read_index(str(data / "dense.faiss"))
         with contextlib.redirect_stderr(open(os.devnull, "w")):
             lexical = bm25s.BM25.load(str(data / "bm25"), show_progress=False) if chunks else None
@@ -127,7 +132,7 @@ def load_index(index_dir: Path) -> IndexData:
         raise IndexMismatch(f"the index at {index_dir}/ holds vectors that do not match its manifest "
                             f"({manifest['embedder']['name']}, dim {dim}); {rebuild_hint(index_dir)}")
     return IndexData(manifest, documents, chunks, sentences, chunk_vectors, sentence_vectors,
-                     dense, lexical)
+                     dense, lexical, clauses, clause_vectors)
 
 
 def save_index(index_dir: Path, index: IndexData) -> None:
@@ -142,6 +147,8 @@ def save_index(index_dir: Path, index: IndexData) -> None:
     np.save(data / "sentences.npy", _offsets(index.sentences, doc_pos), allow_pickle=False)
     np.save(data / "chunk_vectors.npy", index.chunk_vectors, allow_pickle=False)
     np.save(data / "sentence_vectors.npy", index.sentence_vectors, allow_pickle=False)
+    np.save(data / "clauses.npy", _offsets(index.clauses, doc_pos), allow_pickle=False)
+    np.save(data / "clause_vectors.npy", index.clause_vectors, allow_pickle=False)
     faiss.write_index(index.dense, str(data / "dense.faiss"))
     if index.lexical is not None:
         index.lexical.save(str(data / "bm25"), show_progress=False)

@@ -33,6 +33,9 @@ NOT_FOUND_PASSAGES = 3
 UI_CONCURRENCY = 2
 """Questions answered at once: one per core of the 2-core machines this targets."""
 
+UPLOAD_CACHE_SECONDS = 3600
+"""Gradio's copies of uploaded files are deleted after this long (the index keeps its own)."""
+
 EXAMPLES = ("2023年泉州开工重点项目多少个？", "泉州市委十三屆九次全會有多少名市委委員出席?",
             "Who is the Party secretary of Wenzhou?")
 """Example questions in Simplified Chinese, Traditional Chinese and English."""
@@ -165,7 +168,8 @@ def build_ui(state):
 
     handle = _handlers(gr, state)
     documents = state.current().documents()
-    with gr.Blocks(title="Reports QA", analytics_enabled=False, fill_width=True) as demo:
+    cache = (UPLOAD_CACHE_SECONDS, UPLOAD_CACHE_SECONDS)
+    with gr.Blocks(title="Reports QA", analytics_enabled=False, fill_width=True, delete_cache=cache) as demo:
         ui = SimpleNamespace(answers=gr.State([]), current=gr.State(None))
         gr.HTML(HEADER, elem_classes="qa-header-row")
         with gr.Row(equal_height=False):

@@ -133,3 +133,19 @@ def test_duplicate_content_under_two_names_is_indexed_once(corpus, tmp_path):
     warnings = []
     report = build(corpus, tmp_path / "index", warnings)
     assert len(report.skipped) == 1 and any("same content" in w for w in warnings)
+
+
+def test_adding_a_file_after_a_settings_change_keeps_every_document(corpus, tmp_path):
+    """Regression: an upload (prune=False) after the chunking code changed used to rebuild
+    from the uploaded file alone and silently drop every other document."""
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir)
+    manifest = json.loads((index_dir / MANIFEST).read_text())
+    manifest["chunking"]["pipeline"] = "older-code"
+    from qa.store import write_atomically
+
+    write_atomically(index_dir / MANIFEST, json.dumps(manifest))
+    extra = tmp_path / "extra.txt"
+    extra.write_text(DOC_C, encoding="utf-8")
+    update_index([extra], index_dir, prune=False, progress=False, warn=lambda line: None)
+    assert set(load_index(index_dir).documents) == {"a.txt", "b.txt", "extra.txt"}
