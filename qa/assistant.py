@@ -23,6 +23,7 @@ from .answers import Answer, Citation, Passage
 from .embedding import load_embedder
 from .errors import InvalidQuestion, InvalidRequest, QAError
 from .extraction import SentenceContext, choose_answer, confidence_of
+from .glossary import chinese_terms
 from .names import chinese_names, find_pinyin
 from .questions import analyse_question
 from .retrieval import retrieve
@@ -131,6 +132,8 @@ class Assistant:
             (required if docs else unknown).append(docs)
         if unknown and not required:
             required.append(set())
+        if parsed.language == "en":
+            found += chinese_terms(parsed.text)
         return {"required": required, "found": list(dict.fromkeys(found))}
 
     def _sentences_of(self, hits, query_vector: np.ndarray, names: dict) -> list[SentenceContext]:

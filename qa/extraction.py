@@ -189,7 +189,7 @@ def score_spans(question: Question, q_bigrams: dict[str, float], ctx: SentenceCo
             score -= 0.5 + 0.002 * (span.end - span.start)
             score -= 2.0 * _overlap(q_bigrams, ctx.norm[span.start:span.end]) * 0.5
         else:
-            score += 0.3 * rarity(ctx.norm[span.start:span.end], idf)
+            score += WEIGHTS.get("rarity", 0.3) * rarity(ctx.norm[span.start:span.end], idf)
         if typed and question.units and units_agree(question.units, ctx.text[span.start:span.end]):
             score += 0.5
         elif typed and question.answer_type == "number" and ctx.text[span.end - 1].isdigit():
