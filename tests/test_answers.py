@@ -1,0 +1,129 @@
+"""Answers over the real seed index: one known answer per language, exact citations,
+abstention, document filters, and Traditional/Simplified in both directions."""
+
+import json
+
+import pytest
+
+from qa.cli import main
+from qa.errors import InvalidQuestion, InvalidRequest
+
+KNOWN = [
+    # (language, question, answer, document)
+    ("zh-Hans", "2023年泉州开工重点项目多少个？", "240个", "003_4207b2f59b3502d4.txt"),
+    ("zh-Hant", "丽水市委五屆八次全會出席的市委委員有多少名？", "42名", "004_a2c695bdbd89f31f.txt"),
+    ("en", "How many key projects did Quanzhou start in 2023?", "240个", "003_4207b2f59b3502d4.txt"),
+]
+
+
+def assert_citations_hold(assistant, answer):
+    """The contract: citations[0] supports the answer, every offset is exact."""
+    for citation in answer.citations:
+        text = assistant.index.documents[citation.doc].text
+        assert text[citation.quote_start:citation.quote_end] == citation.quote
+        assert citation.quote_start <= citation.start < citation.end <= citation.quote_end
+    if answer.answer is not None:
+        first = answer.citations[0]
+        assert assistant.index.documents[first.doc].text[first.start:first.end] == answer.answer
+    for passage in answer.passages:
+        assert assistant.index.documents[passage.doc].text[passage.start:passage.end] == passage.text
+
+
+@pytest.mark.parametrize("language,question,expected,doc", KNOWN, ids=[k[0] for k in KNOWN])
+def test_known_answer_in_each_language(assistant, language, question, expected, doc):
+    answer = assistant.ask(question)
+    assert answer.answer == expected
+    assert answer.citations[0].doc == doc
+    assert 0.0 <= answer.confidence <= 1.0 and not answer.abstained
+    assert_citations_hold(assistant, answer)
+
+
+def test_year_decides_between_achievement_and_target(assistant):
+    assert assistant.ask("2024年泉州计划开工多少个重点项目？").answer == "200个"
+    assert assistant.ask("2023年泉州开工重点项目多少个？").answer == "240个"
+
+
+def test_the_city_named_decides_the_figure(assistant):
+    assert assistant.ask("出席泉州全会的市委候补委员有多少人?").citations[0].doc.startswith("000")
+    assert assistant.ask("丽水市委五届八次全会出席的候补委员有几名？").citations[0].doc.startswith("004")
+
+
+def test_traditional_question_finds_a_simplified_passage(assistant):
+    answer = assistant.ask("丽水市委五屆八次全會出席的市委委員有多少名？")
+    assert answer.citations[0].doc.startswith("004")  # 004 is written in Simplified
+
+
+def test_simplified_question_finds_a_traditional_passage(assistant):
+    answer = assistant.ask("泉州市委书记张毅恭2月3日在哪里调研？")
+    assert answer.answer == "南安市"
+    assert answer.citations[0].doc.startswith("001")  # 001 is written in Traditional
+    assert "調研" in answer.citations[0].quote       # quoted in the document's own script
+
+
+@pytest.mark.parametrize("question", ["厦门市2023年GDP是多少?", "What was Shenzhen's GDP in 2023?",
+                                      "2022年泉州开工重点项目多少个？"])
+def test_unanswerable_questions_abstain(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.answer is None and answer.citations == ()
+    assert answer.passages  # the closest passages are still offered for reading
+
+
+def test_offsets_hold_on_every_answer_of_the_eval_questions(assistant, seeds_dir):
+    lines = (seeds_dir.parent / "eval" / "qa.jsonl").read_text(encoding="utf-8").splitlines()
+    for line in lines[::7]:
+        assert_citations_hold(assistant, assistant.ask(json.loads(line)["question"]))
+
+
+def test_document_filter_limits_every_passage_and_citation(assistant):
+    only = ["004_a2c695bdbd89f31f.txt"]
+    answer = assistant.ask("2023年泉州开工重点项目多少个？", docs=only)
+    assert {p.doc for p in answer.passages} == set(only)
+    assert all(c.doc in only for c in answer.citations)
+
+
+def test_top_k_sets_the_number_of_passages(assistant):
+    assert len(assistant.ask("泉州开工重点项目", top_k=2).passages) == 2
+
+
+@pytest.mark.parametrize("kwargs,error", [
+    ({"question": "   "}, InvalidQuestion), ({"question": ""}, InvalidQuestion),
+    ({"question": "x", "top_k": 0}, InvalidRequest), ({"question": "x", "docs": ["nope.txt"]}, InvalidRequest),
+    ({"question": "x", "docs": []}, InvalidRequest),
+])
+def test_bad_arguments_are_errors_not_abstentions(assistant, kwargs, error):
+    with pytest.raises(error):
+        assistant.ask(**kwargs)
+
+
+def test_answer_json_has_exactly_the_contract_keys(assistant):
+    data = assistant.ask("2023年泉州开工重点项目多少个？").to_dict()
+    assert set(data) == {"question", "answer", "abstained", "confidence", "citations", "passages", "timings_ms"}
+    assert set(data["citations"][0]) == {"doc", "title", "start", "end", "quote", "quote_start",
+                                         "quote_end", "page", "score"}
+    assert set(data["passages"][0]) == {"doc", "start", "end", "text", "score"}
+    assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
+
+
+def test_cli_ask_json_one_line_per_question_in_order(seed_index, capsys):
+    questions = ["2023年泉州开工重点项目多少个？", "厦门市2023年GDP是多少?"]
+    assert main(["ask", *questions, "--index-dir", str(seed_index), "--json"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [json.loads(line)["question"] for line in lines] == questions
+    assert json.loads(lines[0])["answer"] == "240个" and json.loads(lines[1])["abstained"]
+
+
+def test_cli_ask_readable_output_numbers_citations(seed_index, capsys):
+    assert main(["ask", "2023年泉州开工重点项目多少个？", "--index-dir", str(seed_index)]) == 0
+    out = capsys.readouterr().out
+    assert "A: 240个" in out and "[1] 003_4207b2f59b3502d4.txt" in out
+
+
+def test_cli_empty_question_is_one_line_on_stderr(seed_index, capsys):
+    assert main(["ask", "  ", "--index-dir", str(seed_index)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error:")
+
+
+def test_cli_missing_index_says_what_to_run(tmp_path, capsys):
+    assert main(["ask", "问题", "--index-dir", str(tmp_path / "none")]) == 1
+    assert "qa index" in capsys.readouterr().err
