@@ -28,13 +28,15 @@ index: $(INSTALLED)
 	$(BIN)/qa index seeds/
 
 run: index
-	$(BIN)/qa ask "2023年泉州开工重点项目多少个？"
+	$(BIN)/qa serve
 
-# Browser tests drive Debian's Chromium; install it when missing and we are root (CI is).
+# Browser tests drive Debian's Chromium (with a CJK font, or Chinese renders as boxes);
+# installed when missing and we are root, as CI is.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-		|| echo "chromium not installed: browser tests will be skipped"; }
+	@{ command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/wqy ]; } || \
+	{ [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; } || \
+	echo "chromium not installed: browser tests will be skipped"
 
 test: $(INSTALLED_TEST) browser
 	$(BIN)/python -m pytest -q

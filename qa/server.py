@@ -98,8 +98,8 @@ class LiveAssistant:
         return entry
 
     def _check_settings_unchanged(self) -> None:
-        """Refuse to add to an index built with other settings: re-indexing it from the
-        uploads folder alone would drop every other document."""
+        """Refuse to add to an index built with other settings: the upload would have to
+        re-embed every document first, minutes of work hidden behind one request."""
         from .indexing import index_settings
         from .store import read_manifest
 
