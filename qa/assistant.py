@@ -257,7 +257,7 @@ def clean_question(question) -> str:
     if len(question) > settings.MAX_QUESTION_CHARS:
         raise InvalidQuestion(f"the question is {len(question)} characters; the limit is "
                               f"{settings.MAX_QUESTION_CHARS}")
-    question = question.encode("utf-8", "replace").decode("utf-8").replace("?", "?") \
+    question = question.encode("utf-8", "replace").decode("utf-8") \
         if any("\ud800" <= c <= "\udfff" for c in question) else question
     question = _CONTROL.sub("", unicodedata.normalize("NFC", question)).replace("\t", " ").strip()
     if not question:

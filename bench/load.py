@@ -1,0 +1,221 @@
+"""Load: `qa serve` on loopback under bounded concurrent questions from eval/qa.jsonl.
+
+Starts the real server (or targets `--url`), asks every question once to warm up and to
+record its answer, then fires `--requests` POST /api/ask from `--clients` threads, each
+question in turn, and reports throughput, latency percentiles, errors (non-200, or an
+answer that differs from the warm-up one) and the server's resident memory before and
+after (VmRSS from /proc, only for a server this script started).
+
+    .venv/bin/python bench/load.py [--index-dir DIR] [--clients 16] [--requests 300] [--port P]
+    .venv/bin/python bench/load.py --url http://127.0.0.1:7860   # a server already running
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+import common
+
+STARTUP_TIMEOUT_S = 180.0
+"""Longest wait for /healthz after starting the server (loading gradio dominates)."""
+
+REQUEST_TIMEOUT_S = 120.0
+"""Longest wait for one answer; a request past it counts as an error."""
+
+RUN_TIMEOUT_S = 1800.0
+"""Longest the whole load phase may take before the remaining requests are abandoned."""
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--clients", type=int, default=16, help="concurrent client threads (default 16)")
+    parser.add_argument("--requests", type=int, default=300, help="POST /api/ask requests in total (default 300)")
+    parser.add_argument("--questions", type=int, default=20, help="distinct questions from eval/qa.jsonl (default 20)")
+    parser.add_argument("--port", type=int, default=0, help="port for the server this script starts (default: a free one)")
+    parser.add_argument("--url", default=None, help="load a running server instead of starting one")
+    parser.add_argument("--omp-threads", default=None, metavar="N",
+                        help="OMP_NUM_THREADS for the server this script starts (default: inherited)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rss_mib(pid: int | None) -> float | None:
+    """Resident memory of process `pid` in MiB, from /proc/PID/status (None if unknown)."""
+    if pid is None:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+@contextmanager
+def running_server(index_dir: Path, port: int, omp_threads: str | None):
+    """`qa serve` in a subprocess; yields (base URL, pid) once /healthz answers, then stops it."""
+    port = port or free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    if omp_threads:
+        env["OMP_NUM_THREADS"] = omp_threads
+    log = tempfile.TemporaryFile(mode="w+")
+    server = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--index-dir", str(index_dir),
+                               "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env,
+                              cwd=tempfile.gettempdir())
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(url, server, log)
+        yield url, server.pid
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
+        log.close()
+
+
+def wait_for_health(url: str, server: subprocess.Popen, log) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"qa serve exited with {server.returncode}: {log.read()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url}/healthz did not answer within {STARTUP_TIMEOUT_S:.0f} s")
+
+
+def answer_key(body: dict) -> tuple:
+    """What must not change between two asks of one question: the span and where it is from."""
+    first = body["citations"][0] if body["citations"] else {}
+    return body["answer"], first.get("doc"), first.get("start"), first.get("end")
+
+
+def ask(client: httpx.Client, question: str) -> tuple[int, dict | None, float]:
+    began = time.perf_counter()
+    try:
+        response = client.post("/api/ask", json={"question": question}, timeout=REQUEST_TIMEOUT_S)
+    except httpx.HTTPError:
+        return 0, None, time.perf_counter() - began
+    elapsed = time.perf_counter() - began
+    return response.status_code, response.json() if response.status_code == 200 else None, elapsed
+
+
+def warm_up(client: httpx.Client, questions: list[str]) -> tuple[dict[str, tuple], list[float]]:
+    """Ask each question once, one at a time: the reference answers and unloaded latency."""
+    reference, seconds = {}, []
+    for question in questions:
+        status, body, elapsed = ask(client, question)
+        if status != 200:
+            raise RuntimeError(f"warm-up question failed with HTTP {status}: {question}")
+        reference[question] = answer_key(body)
+        seconds.append(elapsed)
+    return reference, seconds
+
+
+def fire(client: httpx.Client, questions: list[str], reference: dict, total: int, clients: int) -> dict:
+    """`total` asks from `clients` threads, question i going to request i; returns samples."""
+    lock, state = threading.Lock(), {"next": 0, "seconds": [], "errors": [], "mismatches": 0}
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+
+    def worker() -> None:
+        while time.monotonic() < deadline:
+            with lock:
+                i = state["next"]
+                if i >= total:
+                    return
+                state["next"] += 1
+            question = questions[i % len(questions)]
+            status, body, elapsed = ask(client, question)
+            with lock:
+                state["seconds"].append(elapsed)
+                if status != 200:
+                    state["errors"].append(status)
+                elif answer_key(body) != reference[question]:
+                    state["mismatches"] += 1
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for _ in range(clients):
+            pool.submit(worker)
+    state["wall_s"] = time.perf_counter() - began
+    return state
+
+
+def run(url: str, pid: int | None, args) -> dict:
+    questions = [row["question"] for row in common.pick_questions(args.questions)]
+    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    with httpx.Client(base_url=url, limits=limits) as client:
+        reference, warm_seconds = warm_up(client, questions)
+        rss_before = rss_mib(pid)
+        state = fire(client, questions, reference, args.requests, args.clients)
+        rss_after = rss_mib(pid)
+    done = len(state["seconds"])
+    return {
+        "url": url, "requests": done, "requested": args.requests, "concurrency": args.clients,
+        "questions": len(questions), "requests_per_s": done / state["wall_s"], "wall_s": state["wall_s"],
+        "p50_ms": common.percentile_ms(state["seconds"], 50), "p95_ms": common.percentile_ms(state["seconds"], 95),
+        "max_ms": max(state["seconds"]) * 1000 if done else float("nan"),
+        "unloaded_p50_ms": common.percentile_ms(warm_seconds, 50),
+        "errors": len(state["errors"]) + (args.requests - done), "error_statuses": sorted(set(state["errors"])),
+        "answer_mismatches": state["mismatches"], "rss_before_mib": rss_before, "rss_after_mib": rss_after,
+        "server_omp_num_threads": args.omp_threads or os.environ.get("OMP_NUM_THREADS"),
+        "samples_s": state["seconds"],
+    }
+
+
+def mib(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f}"
+
+
+def print_results(result: dict) -> None:
+    headers = ["requests", "concurrency", "requests/s", "p50 ms", "p95 ms", "max ms", "unloaded p50 ms",
+               "errors", "answer changed", "server RSS before MiB", "server RSS after MiB"]
+    row = [result["requests"], result["concurrency"], result["requests_per_s"], result["p50_ms"],
+           result["p95_ms"], result["max_ms"], result["unloaded_p50_ms"], result["errors"],
+           result["answer_mismatches"], mib(result["rss_before_mib"]), mib(result["rss_after_mib"])]
+    print(common.markdown_table(headers, [row]))
+    print(f"\n{result['questions']} distinct questions from eval/qa.jsonl, asked once each to warm up "
+          f"(\"unloaded p50\"); \"answer changed\" counts answers that differ from the warm-up one. "
+          f"Server OMP_NUM_THREADS={result['server_omp_num_threads'] or 'unset'}.")
+
+
+def main() -> None:
+    args = common.parse_args("Concurrent POST /api/ask against qa serve on loopback.", add_arguments)
+    if args.quick:
+        args.clients, args.requests, args.questions = min(args.clients, 4), min(args.requests, 40), 10
+    info = common.machine_info()
+    common.print_header("Load: concurrent questions against `qa serve`", info, args.quick)
+    if args.url:
+        result = run(args.url.rstrip("/"), None, args)
+    else:
+        index_dir = common.ensure_seed_index(args.index_dir)
+        with running_server(index_dir, args.port, args.omp_threads) as (url, pid):
+            result = run(url, pid, args)
+    print_results(result)
+    common.finish("load", info, result, args.label)
+
+
+if __name__ == "__main__":
+    main()

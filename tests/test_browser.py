@@ -1,0 +1,190 @@
+"""Live-server tests: the real `qa serve` process, driven by Chromium and by gradio_client.
+
+Slow tier: builds a seed index, starts the server on a free port, asks, opens a source,
+uploads a report and asks about it, saving screenshots to test-artifacts/. Every wait is
+bounded so a broken page fails instead of hanging.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from qa.indexing import update_index
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).parent.parent
+SEEDS = ROOT / "seeds"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+STARTUP_SECONDS = 120
+ANSWER_MS = 90_000
+HOSTILE = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+
+
+@pytest.fixture(scope="module")
+def served_index(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("browser")
+    shutil.copytree(SEEDS, root / "seeds")
+    update_index([root / "seeds"], root / "index", progress=False, warn=lambda line: None)
+    return root / "index"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(served_index, tmp_path_factory):
+    """`qa serve` in a subprocess; yields its base URL once /healthz answers."""
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("server") / "serve.log", "w+")
+    process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--index-dir", str(served_index),
+                                "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        log.close()
+
+
+def wait_for_health(url: str, process, log) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            pytest.fail(f"qa serve exited with {process.returncode}:\n{log.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+                if json.load(response)["status"] == "ok":
+                    log.seek(0)
+                    assert f"Serving on http://127.0.0.1:{url.rsplit(':', 1)[1]}/" in log.read()
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"qa serve did not answer /healthz within {STARTUP_SECONDS} s")
+
+
+def test_gradio_client_calls_the_ask_endpoint(server):
+    from gradio_client import Client
+
+    client = Client(server + "/", verbose=False)
+    result = client.predict("2023年泉州开工重点项目多少个？", 3, None, api_name="/ask")
+    assert result["answer"] == "240个"
+    assert len(result["passages"]) == 3 and result["citations"][0]["doc"].endswith(".txt")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `apt-get install chromium` (or `make browser`) to run it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS, timeout=60_000)
+        yield chromium
+        chromium.close()
+
+
+def ask(page, question: str, count: int):
+    """Type `question`, send it, and wait for the `count`-th answer in the chat."""
+    page.locator("#qa-question textarea").fill(question)
+    page.locator("#qa-ask").click()
+    answer = page.locator("#qa-chat .qa-answer").nth(count - 1)
+    answer.wait_for(state="visible", timeout=ANSWER_MS)
+    answer.scroll_into_view_if_needed(timeout=5_000)
+    return answer
+
+
+def test_chat_page_end_to_end(server, browser, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_default_timeout(30_000)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server + "/", wait_until="domcontentloaded", timeout=60_000)
+    page.locator("#qa-question textarea").wait_for(state="visible", timeout=60_000)
+    assert page.get_by_role("heading", name="Reports QA").is_visible()
+    assert page.evaluate("document.documentElement.scrollHeight") <= 800, "the page should fit a laptop screen"
+    page.screenshot(path=str(ARTIFACTS / "01_empty.png"))
+
+    answer = ask(page, "2023年泉州开工重点项目多少个？", 1)
+    assert "240个" in answer.locator(".qa-span").inner_text()
+    assert answer.locator(".qa-badge").inner_text().split(" ")[0] in {"high", "medium", "low"}
+    source = page.locator("#qa-source .qa-src")
+    source.wait_for(state="visible", timeout=10_000)
+    assert "240个" in source.locator("mark").inner_text()
+    assert "chars" in source.locator(".qa-place").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "02_answer_and_source.png"))
+
+    answer.locator("details summary").first.click()
+    assert "240个" in answer.locator("details .qa-quote mark").first.inner_text()
+    assert answer.locator("details .qa-place").first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "03_citation_expanded.png"))
+
+    ask(page, f"{HOSTILE}泉州开工重点项目?", 2)
+    assert HOSTILE in page.locator("#qa-chat .qa-q").nth(1).inner_text()
+
+    unanswerable = ask(page, "月球上的首都是哪里？", 3)
+    if "Not found in the reports" in unanswerable.inner_text():
+        assert unanswerable.locator(".qa-cites li").count() >= 1, "closest passages are offered"
+        assert page.locator("#qa-sources").get_by_text("Closest passages").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "04_not_found.png"))
+
+    page.locator("#qa-chat .qa-answer .qa-head").first.click()  # back to the first answer's sources
+    page.locator("#qa-source mark", has_text="240个").wait_for(timeout=15_000)
+
+    page.locator("#qa-question textarea").fill("   ")
+    page.locator("#qa-ask").click()
+    toast = page.locator("[data-testid=toast-body]", has_text="the question is empty")
+    toast.wait_for(state="visible", timeout=15_000)
+    page.locator("[data-testid=toast-close]").first.click()
+
+    page.get_by_role("tab", name="Documents").click()
+    report = tmp_path / "park_city.txt"
+    report.write_text(f"{HOSTILE}测试市公园报告\n测试市2025年新建公园17个。\n", encoding="utf-8")
+    page.locator("#qa-upload-status .qa-status-hint").wait_for(state="visible", timeout=10_000)
+    with page.expect_file_chooser(timeout=10_000) as chooser:
+        page.locator("#qa-upload").click()
+    chooser.value.set_files(str(report))
+    status = page.locator("#qa-upload-status .qa-status-ok")
+    status.wait_for(state="visible", timeout=ANSWER_MS)
+    assert "uploads/park_city.txt" in status.inner_text()
+    page.locator("#qa-documents").get_by_text("uploads/park_city.txt").wait_for(timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "05_uploaded.png"))
+
+    page.locator("#qa-docs input").click()
+    page.locator("#qa-docs li", has_text="uploads/park_city.txt").wait_for(timeout=10_000)
+    page.keyboard.press("Escape")
+
+    page.get_by_role("tab", name="Source").click()
+    answer = ask(page, "测试市2025年新建公园多少个？", 4)
+    assert "17个" in answer.locator(".qa-span").inner_text()
+    assert "uploads/park_city.txt" in page.locator("#qa-source .qa-place").inner_text()
+    assert HOSTILE in page.locator("#qa-source .qa-src-text").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "06_answer_from_upload.png"))
+
+    assert page.evaluate("window.__xss") is None, "document or question HTML was executed"
+    assert not errors, errors
+    page.close()

@@ -1,0 +1,247 @@
+"""HTTP API tests through FastAPI's TestClient over a real seed index (built once here).
+
+Every invalid input must give a 4xx with `{"error": ...}`, never a 500; uploads run on a
+copy of the index so the other tests see the seeds only.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from qa import settings
+from qa.indexing import update_index
+from qa.server import create_app
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+ANSWER_KEYS = ["question", "answer", "abstained", "confidence", "citations", "passages", "timings_ms"]
+CITATION_KEYS = ["doc", "title", "start", "end", "quote", "quote_start", "quote_end", "page", "score"]
+PASSAGE_KEYS = ["doc", "start", "end", "text", "score"]
+
+
+@pytest.fixture(scope="module")
+def http_index(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("http")
+    shutil.copytree(SEEDS, root / "seeds")
+    update_index([root / "seeds"], root / "index", progress=False, warn=lambda line: None)
+    return root / "index"
+
+
+@pytest.fixture(scope="module")
+def client(http_index):
+    with TestClient(create_app(http_index)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def upload_client(http_index, tmp_path):
+    """A client over a private copy of the index, for tests that add documents."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(http_index, index_dir)
+    with TestClient(create_app(index_dir)) as test_client:
+        test_client.uploads = index_dir / "uploads"
+        yield test_client
+
+
+def assert_error(response, *statuses):
+    assert response.status_code in statuses, response.text
+    body = response.json()
+    assert list(body) == ["error"] and isinstance(body["error"], str) and body["error"]
+    return body["error"]
+
+
+def test_known_answer_has_the_exact_contract(client):
+    response = client.post("/api/ask", json={"question": "2023年泉州开工重点项目多少个？"})
+    assert response.status_code == 200
+    body = response.json()
+    assert list(body) == ANSWER_KEYS
+    assert body["answer"] == "240个" and body["abstained"] is False
+    assert 0 <= body["confidence"] <= 1
+    assert body["citations"] and all(list(c) == CITATION_KEYS for c in body["citations"])
+    assert len(body["passages"]) == settings.DEFAULT_TOP_K
+    assert all(list(p) == PASSAGE_KEYS for p in body["passages"])
+    first = body["citations"][0]
+    assert first["quote"][first["start"] - first["quote_start"]:first["end"] - first["quote_start"]] == "240个"
+
+
+def test_response_is_the_library_answer(client, http_index):
+    from qa.assistant import Assistant
+
+    question = "泉州市委十三屆九次全會有多少名市委委員出席?"
+    body = client.post("/api/ask", json={"question": question, "top_k": 3}).json()
+    expected = Assistant.load(http_index).ask(question, top_k=3).to_dict()
+    assert {**body, "timings_ms": None} == {**expected, "timings_ms": None}
+    assert set(body["timings_ms"]) == set(expected["timings_ms"])
+
+
+def test_top_k_and_docs_are_applied(client):
+    docs = [d["id"] for d in client.get("/api/documents").json()["documents"]]
+    body = client.post("/api/ask", json={"question": "泉州开工重点项目", "top_k": 2,
+                                         "docs": docs[:1]}).json()
+    assert len(body["passages"]) == 2
+    assert {p["doc"] for p in body["passages"]} == {docs[0]}
+
+
+@pytest.mark.parametrize("body", [
+    {},
+    {"question": ""},
+    {"question": "   \n\t "},
+    {"question": None},
+    {"question": 5},
+    {"question": ["泉州"]},
+    {"question": "泉州", "top_k": True},
+    {"question": "泉州", "top_k": 2.5},
+    {"question": "泉州", "top_k": 5.0},
+    {"question": "泉州", "top_k": 0},
+    {"question": "泉州", "top_k": -1},
+    {"question": "泉州", "top_k": settings.MAX_TOP_K + 1},
+    {"question": "泉州", "top_k": "5"},
+    {"question": "泉州", "docs": "003.txt"},
+    {"question": "泉州", "docs": [1]},
+    {"question": "泉州", "docs": ["no-such-document.txt"]},
+    {"question": "泉州", "docs": {"a": 1}},
+    [],
+    ["泉州"],
+    "泉州",
+    None,
+], ids=repr)
+def test_invalid_questions_get_a_4xx_json_error(client, body):
+    assert_error(client.post("/api/ask", json=body), 400, 422)
+
+
+def test_unknown_fields_are_422(client):
+    message = assert_error(client.post("/api/ask", json={"question": "泉州", "k": 3}), 422)
+    assert "'k'" in message
+
+
+def test_malformed_json_is_400(client):
+    for raw in [b"{", b'{"question": }', b"\xff\xfe", b""]:
+        response = client.post("/api/ask", content=raw, headers={"content-type": "application/json"})
+        assert_error(response, 400, 422)
+
+
+def test_too_long_question_names_the_limit(client):
+    question = "泉" * (settings.MAX_QUESTION_CHARS + 1)
+    message = assert_error(client.post("/api/ask", json={"question": question}), 400, 413, 422)
+    assert str(settings.MAX_QUESTION_CHARS) in message
+
+
+def test_oversized_body_is_413_before_parsing(client):
+    raw = json.dumps({"question": "x" * settings.MAX_REQUEST_BYTES}).encode()
+    assert_error(client.post("/api/ask", content=raw, headers={"content-type": "application/json"}), 413)
+
+
+def test_oversized_chunked_body_is_413(client):
+    def chunks():
+        yield b'{"question": "'
+        for _ in range(settings.MAX_REQUEST_BYTES // 1024 + 1):
+            yield b"x" * 1024
+        yield b'"}'
+    response = client.post("/api/ask", content=chunks(), headers={"content-type": "application/json"})
+    assert_error(response, 413)
+
+
+def test_documents_and_health(client):
+    documents = client.get("/api/documents").json()["documents"]
+    assert sorted(d["id"] for d in documents) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert all({"id", "title", "chunks"} <= set(d) and d["chunks"] > 0 for d in documents)
+    health = client.get("/healthz").json()
+    assert health == {"status": "ok", "documents": len(documents),
+                      "chunks": sum(d["chunks"] for d in documents)}
+
+
+def test_openapi_and_docs(client):
+    schema = client.get("/openapi.json").json()
+    assert {"/api/ask", "/api/documents", "/healthz"} <= set(schema["paths"])
+    assert "post" in schema["paths"]["/api/documents"]
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+def test_chat_page_is_mounted_at_root(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "<html" in page.text.lower()
+
+
+def test_upload_then_ask_answers_from_it(upload_client):
+    report = "测试报告\n测试市2025年新建公园17个。\n".encode()
+    response = upload_client.post("/api/documents", files={"file": ("park_report.txt", report, "text/plain")})
+    assert response.status_code == 201, response.text
+    entry = response.json()
+    assert entry["id"] == "uploads/park_report.txt" and entry["chunks"] >= 1
+    ids = [d["id"] for d in upload_client.get("/api/documents").json()["documents"]]
+    assert "uploads/park_report.txt" in ids and len(ids) == len(list(SEEDS.glob("*.txt"))) + 1
+    body = upload_client.post("/api/ask", json={"question": "测试市2025年新建公园多少个？"}).json()
+    assert body["answer"] == "17个"
+    assert body["citations"][0]["doc"] == "uploads/park_report.txt"
+    again = upload_client.post("/api/documents", files={"file": ("park_report.txt", report, "text/plain")})
+    assert_error(again, 400, 409)
+
+
+@pytest.mark.parametrize("name", ["../x.txt", "..\\x.txt", "a/b.txt", "/etc/x.txt", ".hidden.txt",
+                                  "x..txt", "report.exe", "report", "a<b>.txt", "a;rm.txt", ""])
+def test_upload_rejects_unsafe_names_and_types(upload_client, name):
+    response = upload_client.post("/api/documents", files={"file": (name, b"text", "text/plain")})
+    assert_error(response, 400, 422)
+    assert not upload_client.uploads.exists() or not any(upload_client.uploads.iterdir())
+
+
+def test_upload_rejects_too_big_and_empty(upload_client):
+    big = b"a" * (settings.MAX_UPLOAD_BYTES + 1)
+    assert_error(upload_client.post("/api/documents", files={"file": ("big.txt", big, "text/plain")}), 413)
+    assert_error(upload_client.post("/api/documents", files={"file": ("empty.txt", b"  \n", "text/plain")}), 400)
+    assert_error(upload_client.post("/api/documents"), 422)
+    count = len(upload_client.get("/api/documents").json()["documents"])
+    assert count == len(list(SEEDS.glob("*.txt")))
+    assert not any(upload_client.uploads.iterdir())  # the refused empty file was removed
+
+
+def test_auth_protects_the_api(http_index):
+    with TestClient(create_app(http_index, auth=("reader", "s3cret:pw"))) as secured:
+        for response in [secured.get("/api/documents"), secured.post("/api/ask", json={"question": "泉州"}),
+                         secured.get("/api/documents", auth=("reader", "wrong"))]:
+            assert_error(response, 401)
+            assert response.headers["www-authenticate"].startswith("Basic")
+        assert secured.get("/api/documents", auth=("reader", "s3cret:pw")).status_code == 200
+        assert secured.get("/config").status_code == 401  # the Gradio page wants its login too
+
+
+def test_page_html_escapes_questions_and_documents():
+    from qa.webui import render_answer, render_question, render_source
+
+    hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+    quote = f"{hostile}共有17个。"
+    citation = {"doc": "uploads/x.txt", "title": hostile, "start": len(hostile) + 2,
+                "end": len(hostile) + 5, "quote": quote, "quote_start": 0, "quote_end": len(quote),
+                "page": None, "score": 1.0}
+    answer = {"question": hostile, "answer": "17个", "abstained": False, "confidence": 0.9,
+              "citations": [citation], "passages": [], "timings_ms": {}}
+    pieces = [render_question(hostile), render_answer(answer),
+              render_source(dict(citation, kind="Citation"), 1, 1, hostile, quote + "\n\n" + hostile)]
+    for html_text in pieces:
+        assert "<script" not in html_text and "<img" not in html_text
+        assert "&lt;script&gt;" in html_text
+        assert "\n\n" not in html_text  # a blank line would end the chat's raw-HTML block
+    assert "<mark>17个</mark>" in pieces[1] and "<mark>17个</mark>" in pieces[2]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "qa.cli", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_serve_without_index_is_one_line_and_exit_1(tmp_path):
+    result = run_cli("serve", "--index-dir", str(tmp_path / "missing"), "--host", "0.0.0.0")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("warning:") and "--auth" in lines[0]
+    assert len(lines) == 2 and lines[1].startswith("error: no index at") and "Traceback" not in result.stderr
+
+
+def test_serve_rejects_malformed_auth(tmp_path):
+    result = run_cli("serve", "--index-dir", str(tmp_path), "--auth", "nopassword")
+    assert result.returncode == 1 and "USER:PASS" in result.stderr and "Traceback" not in result.stderr
