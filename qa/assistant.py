@@ -83,6 +83,9 @@ class Assistant:
         question = clean_question(question)
         top_k = check_top_k(top_k)
         docs = self.check_docs(docs)
+        if not any(c.isalnum() for c in question):  # emoji, punctuation: nothing to look up
+            return Answer(question, None, True, 0.0, (), (), {"retrieve": 0.0, "answer": 0.0, "total":
+                                                              (time.perf_counter() - began) * 1000})
         parsed = analyse_question(question)
         names = self._question_names(parsed)
         query_vector = self.embedder.embed_batch([question], "query")[0]

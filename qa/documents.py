@@ -97,6 +97,11 @@ def decode_text(data: bytes) -> str:
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with BOM (Notepad's "Unicode")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise SkippedFile("undecodable: broken UTF-16") from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

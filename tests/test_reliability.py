@@ -170,10 +170,9 @@ def test_decorated_known_question_still_finds_its_answer(assistant):
         assert assistant.ask(question).answer == KNOWN_ANSWER
 
 
-@pytest.mark.xfail(reason="BUG: a question with no letters or digits (emoji, '?', a lone "
-                          "surrogate) is answered with a confident quote instead of abstaining",
-                   strict=True)
 def test_questions_without_words_abstain(assistant):
+    """Regression: a question with no letters or digits (emoji, '?', a lone surrogate) was
+    answered with a confident quote instead of abstaining."""
     for question in ("😀🎉🔥", "？？？", "\ud800"):
         assert assistant.ask(question).abstained, question
 
@@ -506,9 +505,9 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_indexed(tmp_path, monk
     assert assistant.ask("丙县2024年计划新建学校多少所？").answer == "12所"
 
 
-@pytest.mark.xfail(reason="BUG: documents.decode_text calls any file with a NUL byte binary, "
-                          "so a UTF-16 report with a BOM (Notepad's 'Unicode') is skipped", strict=True)
 def test_utf16_report_with_bom_is_read(tmp_path):
+    """Regression: decode_text called any file with a NUL byte binary, so a UTF-16 report
+    with a BOM (Notepad's 'Unicode') was skipped."""
     from qa.documents import read_document
 
     text = "泉州市2023年开工重点项目240个。"
