@@ -5,24 +5,16 @@ uploads a report and asks about it, saving screenshots to test-artifacts/. Every
 bounded so a broken page fails instead of hanging.
 """
 
-import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from qa.indexing import update_index
+from serving import running_server
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).parent.parent
-SEEDS = ROOT / "seeds"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -33,56 +25,18 @@ HOSTILE = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
 
 @pytest.fixture(scope="module")
-def served_index(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("browser")
-    shutil.copytree(SEEDS, root / "seeds")
-    update_index([root / "seeds"], root / "index", progress=False, warn=lambda line: None)
-    return root / "index"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def served_index(seed_index, tmp_path_factory) -> Path:
+    """A private copy of the session's seed index: this module uploads into it."""
+    index_dir = tmp_path_factory.mktemp("browser") / "index"
+    shutil.copytree(seed_index, index_dir)
+    return index_dir
 
 
 @pytest.fixture(scope="module")
 def server(served_index, tmp_path_factory):
     """`qa serve` in a subprocess; yields its base URL once /healthz answers."""
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("server") / "serve.log", "w+")
-    process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--index-dir", str(served_index),
-                                "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(url, process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
-
-
-def wait_for_health(url: str, process, log) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"qa serve exited with {process.returncode}:\n{log.read()}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
-                if json.load(response)["status"] == "ok":
-                    log.seek(0)
-                    assert f"Serving on http://127.0.0.1:{url.rsplit(':', 1)[1]}/" in log.read()
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"qa serve did not answer /healthz within {STARTUP_SECONDS} s")
+    with running_server(served_index, tmp_path_factory.mktemp("server")) as live:
+        yield live.url
 
 
 def test_gradio_client_calls_the_ask_endpoint(server):

@@ -7,21 +7,17 @@ question sent amid the traffic must be refused at once. Every wait is bounded.
 """
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pytest
 
 from qa import settings
+from serving import running_server
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 16
 REQUESTS = 200
 QUESTIONS = 20
-STARTUP_TIMEOUT_S = 180
 REQUEST_TIMEOUT_S = 120
 RSS_GROWTH_LIMIT = 1.30
 """Resident memory after the second half of the load may be at most 30% above the first's."""
@@ -37,12 +32,6 @@ RSS_GROWTH_LIMIT = 1.30
 UPLOADS = {"park_report.txt": ("测试县2025年新建公园17个，新增绿地520亩。", "测试县2025年新建公园多少个？", "17个"),
            "school_report.md": ("# 样例区报告\n样例区2024年新建学校9所。", "样例区2024年新建学校多少所？", "9所")}
 """Reports uploaded half-way: name → (text, a question about it, its answer)."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rss_kib(pid: int) -> int:
@@ -65,40 +54,9 @@ def server(seed_index, tmp_path_factory):
     root = tmp_path_factory.mktemp("load")
     index_dir = root / "index"
     shutil.copytree(seed_index, index_dir)
-    port = free_port()
-    log = open(root / "serve.log", "w+")
-    process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--index-dir", str(index_dir),
-                                "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=root,
-                               env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(url, process, log)
-        yield SimpleNamespace(url=url, pid=process.pid, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
-        log.seek(0)
-        assert "Traceback" not in log.read(), "the server logged a traceback"
-        log.close()
-
-
-def wait_for_health(url: str, process: subprocess.Popen, log) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"qa serve exited with {process.returncode}: {log.read()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"qa serve did not answer /healthz within {STARTUP_TIMEOUT_S} s")
+    with running_server(index_dir, root) as live:
+        yield live
+    assert "Traceback" not in live.log_path.read_text(), "the server logged a traceback"
 
 
 def answer_key(body: dict) -> tuple:
