@@ -51,27 +51,25 @@ def chunk_document(doc: Document, chunk_chars: int = settings.CHUNK_CHARS,
 
     splitter = RecursiveCharacterTextSplitter(
         separators=SEPARATORS, keep_separator="end", chunk_size=chunk_chars,
-        chunk_overlap=overlap_chars, strip_whitespace=True,
+        chunk_overlap=overlap_chars, strip_whitespace=True, add_start_index=True,
     )
     chunks = []
     for region_start, region_end in find_content_regions(doc.text):
         view = join_broken_lines(doc.text[region_start:region_end])
-        for start, end in locate_pieces(view, splitter.split_text(view)):
-            span = (region_start + start, region_start + end)
+        for piece in splitter.create_documents([view]):
+            start = locate_piece(view, piece.page_content, piece.metadata["start_index"])
+            span = (region_start + start, region_start + start + len(piece.page_content))
             chunks.append(Chunk(make_chunk_id(doc.doc_id, *span), doc.doc_id, *span))
     return chunks
 
 
-def locate_pieces(text: str, pieces: list[str]) -> list[tuple[int, int]]:
-    """Offsets of consecutive, possibly overlapping `pieces` of `text`, found in order."""
-    spans, cursor = [], 0
-    for piece in pieces:
-        start = text.find(piece, cursor)
-        if start < 0:  # overlap pushed the cursor past it: search from the last start
-            start = text.find(piece, spans[-1][0] if spans else 0)
-        spans.append((start, start + len(piece)))
-        cursor = start + 1
-    return spans
+def locate_piece(text: str, piece: str, start_index: int) -> int:
+    """Where `piece` starts in `text`. LangChain's `start_index` searches on from the end of
+    the previous chunk less the overlap, so text that repeats an earlier passage is placed
+    on its own copy; the first occurrence is only a fallback should it ever miss."""
+    if 0 <= start_index and text.startswith(piece, start_index):
+        return start_index
+    return text.find(piece)
 
 
 def make_chunk_id(doc_id: str, start: int, end: int) -> str:
@@ -90,32 +88,6 @@ def split_sentences(doc: Document) -> list[Sentence]:
                 sentences.append(Sentence(doc.doc_id, region_start + start, region_start + end))
     return sentences
 
-
-_CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
-
-
-def clause_offsets(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each clause of a sentence: the runs between commas, semicolons and
-    colons, trimmed of whitespace."""
-    spans, start = [], 0
-    for match in list(_CLAUSE_BREAK.finditer(text)) + [None]:
-        end = match.start() if match else len(text)
-        lo, hi = trim_span(text, start, end)
-        if hi > lo:
-            spans.append((lo, hi))
-        start = match.end() if match else end
-    return spans
-
-
-def split_clauses(doc: Document, sentences: list[Sentence]) -> list[Sentence]:
-    """Clauses of every sentence that has more than one, as document spans (embedded at
-    index time so an answer can be placed by meaning, not only by shared characters)."""
-    clauses = []
-    for sentence in sentences:
-        parts = clause_offsets(doc.text[sentence.start:sentence.end])
-        if len(parts) > 1:
-            clauses += [Sentence(doc.doc_id, sentence.start + a, sentence.start + b) for a, b in parts]
-    return clauses
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:

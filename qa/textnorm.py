@@ -38,7 +38,12 @@ def normalise_for_matching(text: str) -> str:
     if len(folded) != len(text):
         folded = "".join(c if len(n) != 1 else n for c, n in
                          ((c, unicodedata.normalize("NFKC", c)) for c in text))
-    return to_simplified(folded).lower()
+    simplified = to_simplified(folded)
+    lowered = simplified.lower()
+    if len(lowered) == len(simplified):
+        return lowered
+    # 'İ'.lower() is 'i' + a combining dot: such characters keep their case, not their length
+    return "".join(low if len(low) == 1 else c for c, low in ((c, c.lower()) for c in simplified))
 
 
 def bigram_tokens(text: str) -> list[str]:

@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings as hsettings, strategies as st
 
 from qa import settings
-from qa.chunking import chunk_document, locate_pieces, split_sentences
+from qa.chunking import chunk_document, locate_piece, split_sentences
 from qa.cleaning import find_content_regions, is_boilerplate, join_broken_lines
 from qa.documents import Document, read_document
 
@@ -90,6 +90,8 @@ def test_offsets_hold_for_any_text(text):
         assert text[sentence.start:sentence.end].strip()
 
 
-def test_locate_pieces_handles_overlap_and_repeats():
+def test_locate_piece_trusts_langchains_start_index_over_an_earlier_copy():
     text = "甲乙。甲乙。丙丁。"
-    assert locate_pieces(text, ["甲乙。甲乙。", "甲乙。丙丁。"]) == [(0, 6), (3, 9)]
+    assert locate_piece(text, "甲乙。丙丁。", 3) == 3
+    assert locate_piece(text, "甲乙。", 3) == 3          # a repeat stays where it was cut
+    assert locate_piece(text, "丙丁。", -1) == 6         # a miss falls back to a search

@@ -18,7 +18,8 @@ from qa.indexing import update_index
 from qa.server import create_app
 
 SEEDS = Path(__file__).parent.parent / "seeds"
-ANSWER_KEYS = ["question", "answer", "abstained", "confidence", "citations", "passages", "timings_ms"]
+ANSWER_KEYS = ["question", "answer", "abstained", "confidence", "citations", "passages", "other_candidates",
+               "timings_ms"]
 CITATION_KEYS = ["doc", "title", "start", "end", "quote", "quote_start", "quote_end", "page", "score"]
 PASSAGE_KEYS = ["doc", "start", "end", "text", "score"]
 
@@ -245,3 +246,51 @@ def test_serve_without_index_is_one_line_and_exit_1(tmp_path):
 def test_serve_rejects_malformed_auth(tmp_path):
     result = run_cli("serve", "--index-dir", str(tmp_path), "--auth", "nopassword")
     assert result.returncode == 1 and "USER:PASS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_delete_removes_a_document_from_every_answer(upload_client):
+    """After DELETE, no answer, passage or citation comes from the removed report, and a
+    second DELETE of it is a 400."""
+    question = {"question": "丽水市委五届八次全会出席的市委委员有多少名？", "top_k": 20}
+    doc = "004_a2c695bdbd89f31f.txt"
+    assert any(p["doc"] == doc for p in upload_client.post("/api/ask", json=question).json()["passages"])
+    response = upload_client.delete(f"/api/documents/{doc}")
+    assert response.status_code == 200 and response.json()["removed"] == doc
+    body = upload_client.post("/api/ask", json=question).json()
+    assert all(p["doc"] != doc for p in body["passages"]) and all(c["doc"] != doc for c in body["citations"])
+    assert all(c["doc"] != doc for c in body["other_candidates"])
+    assert doc not in [d["id"] for d in upload_client.get("/api/documents").json()["documents"]]
+    assert_error(upload_client.delete(f"/api/documents/{doc}"), 400)
+
+
+def test_delete_of_an_upload_deletes_its_copy(upload_client):
+    files = {"file": ("park.txt", "测试县2025年新建公园17个。".encode(), "text/plain")}
+    assert upload_client.post("/api/documents", files=files).status_code == 201
+    assert upload_client.delete("/api/documents/uploads/park.txt").status_code == 200
+    assert not (upload_client.uploads / "park.txt").exists()
+
+
+def test_delete_needs_the_login_like_uploads(http_index):
+    with TestClient(create_app(http_index, auth=("reader", "s3cret:pw"))) as secured:
+        assert_error(secured.delete("/api/documents/004_a2c695bdbd89f31f.txt"), 401)
+        assert len(secured.get("/api/documents", auth=("reader", "s3cret:pw")).json()["documents"]) == 5
+
+
+def test_the_documents_tab_removes_a_document(http_index, tmp_path):
+    """The chat page's remove action, through its real handler over a private index copy."""
+    import gradio as gr
+
+    from qa.server import LiveAssistant
+    from qa.webui import _handlers
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(http_index, index_dir)
+    live = LiveAssistant(index_dir)
+    handle = _handlers(gr, live)
+    doc = "004_a2c695bdbd89f31f.txt"
+    status, table, docs, choices = handle.remove_report(doc, [doc, "000_575acf73bce17c5b.txt"])
+    assert "Removed 004_a2c695bdbd89f31f.txt" in status
+    assert all(doc not in row for row in table) and len(table) == 4
+    assert docs.value == ["000_575acf73bce17c5b.txt"] and doc not in [c[1] for c in choices.choices]
+    assert doc not in live.current().index.documents
+    assert "Pick a document" in handle.remove_report(None, [])[0]

@@ -149,3 +149,135 @@ def test_adding_a_file_after_a_settings_change_keeps_every_document(corpus, tmp_
     extra.write_text(DOC_C, encoding="utf-8")
     update_index([extra], index_dir, prune=False, progress=False, warn=lambda line: None)
     assert set(load_index(index_dir).documents) == {"a.txt", "b.txt", "extra.txt"}
+
+
+@pytest.mark.parametrize("make_path", [
+    lambda tmp: tmp / "no" / "such" / "folder",                              # a typo
+    lambda tmp: (tmp / "empty").mkdir() or tmp / "empty",                     # nothing in it
+    lambda tmp: ((tmp / "other").mkdir(), (tmp / "other" / "x.csv").write_text("a,b"))
+    and tmp / "other",                                                        # no report file
+])
+def test_a_bad_path_is_an_error_and_leaves_the_index_byte_identical(corpus, tmp_path, make_path):
+    """Regression: `qa index /no/such/folder` printed a warning, removed every document and
+    exited 0; every later question answered "not found"."""
+    from qa.cli import main
+    from qa.errors import SourceNotFound
+
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir)
+    before = (index_dir / MANIFEST).read_bytes()
+    bad = make_path(tmp_path)
+    with pytest.raises(SourceNotFound, match="index was not changed"):
+        build(bad, index_dir)
+    assert main(["index", str(bad), "--index-dir", str(index_dir)]) == 1
+    assert (index_dir / MANIFEST).read_bytes() == before
+    assert set(load_index(index_dir).documents) == {"a.txt", "b.txt"}
+
+
+def test_a_bad_path_into_an_empty_index_dir_creates_nothing(tmp_path):
+    from qa.errors import SourceNotFound
+
+    with pytest.raises(SourceNotFound):
+        build(tmp_path / "typo", tmp_path / "index")
+    assert not (tmp_path / "index" / MANIFEST).exists()
+
+
+def test_documents_of_another_root_are_kept(corpus, tmp_path):
+    """Indexing a second folder adds to the index; it does not remove the first folder's reports."""
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir)
+    other = tmp_path / "more"
+    other.mkdir()
+    (other / "c.txt").write_text(DOC_C, encoding="utf-8")
+    report = build(other, index_dir)
+    assert report.removed == [] and report.added == ["c.txt"]
+    assert set(load_index(index_dir).documents) == {"a.txt", "b.txt", "c.txt"}
+
+
+def test_removing_most_of_the_index_needs_prune(corpus, tmp_path, capsys):
+    from qa.cli import main
+    from qa.errors import TooManyRemovals
+
+    index_dir = tmp_path / "index"
+    (corpus / "c.txt").write_text(DOC_C, encoding="utf-8")
+    build(corpus, index_dir)
+    before = (index_dir / MANIFEST).read_bytes()
+    (corpus / "a.txt").unlink()
+    (corpus / "b.txt").unlink()
+    with pytest.raises(TooManyRemovals, match="remove 2 of 3"):
+        build(corpus, index_dir)
+    assert (index_dir / MANIFEST).read_bytes() == before
+    assert main(["index", str(corpus), "--index-dir", str(index_dir)]) == 1
+    assert "--prune" in capsys.readouterr().err
+    assert main(["index", str(corpus), "--index-dir", str(index_dir), "--prune"]) == 0
+    assert "2 removed" in capsys.readouterr().out
+    assert set(load_index(index_dir).documents) == {"c.txt"}
+
+
+def test_qa_remove_takes_one_document_out_without_re_embedding(corpus, tmp_path, capsys):
+    from qa.cli import main
+
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir)
+    before = load_index(index_dir)
+    assert main(["remove", "a.txt", "--index-dir", str(index_dir)]) == 0
+    assert "removed: a.txt; 1 documents" in capsys.readouterr().out
+    after = load_index(index_dir)
+    assert set(after.documents) == {"b.txt"} and all(c.doc_id == "b.txt" for c in after.chunks)
+    kept = [i for i, c in enumerate(before.chunks) if c.doc_id == "b.txt"]
+    assert np.array_equal(after.chunk_vectors, before.chunk_vectors[kept])
+    assert main(["remove", "a.txt", "--index-dir", str(index_dir)]) == 1
+    assert "not in the index" in capsys.readouterr().err
+
+
+def test_the_manifest_swap_waits_for_the_data_to_reach_the_disk(corpus, tmp_path, monkeypatch):
+    """Durable swap: every new data file and the data folder are fsynced before the new
+    manifest is renamed in, and the index folder after it (as SQLite does), so a power cut
+    cannot leave a manifest pointing at data that never reached the disk."""
+    import os
+
+    import qa.store as store
+
+    events, real_fsync, real_replace = [], os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        return real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", str(dst)))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(store.os, "fsync", fsync)
+    monkeypatch.setattr(store.os, "replace", replace)
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir)
+    manifest = json.loads((index_dir / MANIFEST).read_text())
+    data = str((index_dir / manifest["data_dir"]).resolve())
+    swap = events.index(("replace", str(index_dir / MANIFEST)))
+    synced_before = {path for kind, path in events[:swap] if kind == "fsync"}
+    for name in manifest["files"]:
+        assert str((index_dir / manifest["data_dir"] / name).resolve()) in synced_before, name
+    assert data in synced_before
+    assert ("fsync", str(index_dir.resolve())) in events[swap:]
+
+
+def test_a_file_that_cannot_be_read_now_keeps_its_indexed_copy(corpus, tmp_path):
+    """A report that turns unreadable (here: undecodable bytes) is skipped with a warning,
+    not dropped from the index: only a file that is really gone is removed."""
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir)
+    (corpus / "b.txt").write_bytes(b"\xff\xfe\x00\xd8" * 3 + b"\x00" * 50)
+    warnings = []
+    report = build(corpus, index_dir, warnings)
+    assert report.removed == [] and "b.txt" in report.skipped and warnings
+    assert load_index(index_dir).documents["b.txt"].text == DOC_B
+
+
+def test_a_file_of_another_kind_is_refused(tmp_path):
+    from qa.errors import SourceNotFound
+
+    sheet = tmp_path / "table.csv"
+    sheet.write_text("a,b", encoding="utf-8")
+    with pytest.raises(SourceNotFound, match="not a report file"):
+        build(sheet, tmp_path / "index")
