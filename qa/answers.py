@@ -36,6 +36,17 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """Another candidate answer the reader proposed: shown for context, never a citation."""
+
+    doc: str
+    start: int
+    end: int
+    text: str
+    confidence: float
+
+
+@dataclass(frozen=True)
 class Answer:
     """The result of one question; `answer` is None when the assistant abstains."""
 
@@ -46,6 +57,7 @@ class Answer:
     citations: tuple[Citation, ...]
     passages: tuple[Passage, ...]
     timings_ms: dict
+    alternatives: tuple[Alternative, ...] = ()
 
     def to_dict(self) -> dict:
         """The JSON object of the public contract (keys fixed, values plain)."""
@@ -56,5 +68,6 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "citations": [asdict(c) for c in self.citations],
             "passages": [asdict(p) for p in self.passages],
+            "other_candidates": [asdict(a) for a in self.alternatives],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

@@ -1,37 +1,45 @@
 """The assistant: load an index once, then answer questions with cited spans.
 
-`Assistant.ask` runs the pipeline: check the question, embed it, retrieve passages,
-collect their sentences with context, choose a span, attach a confidence and abstain
-below the calibrated threshold. Everything per-document that does not depend on the
-question (normalised text, section headings, sentence rows) is prepared at load time.
+`Assistant.ask` runs the pipeline: check the question, embed it, retrieve passages, let
+the trained reader read the best of them in one batched call, place each proposed span
+in its document, drop spans that break a trap check, score the rest with the calibrated
+confidence model and abstain below its threshold. Everything per-document that does not
+depend on the question (normalised text, section headings, sentence starts) is prepared
+at load time.
 """
 
 from __future__ import annotations
 
 import bisect
-import math
 import re
 import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from . import settings
-from .answers import Answer, Citation, Passage
+from .answers import Alternative, Answer, Citation, Passage
+from .checks import intent_agreement, section_context, year_agreement
 from .embedding import load_embedder
-from .errors import InvalidQuestion, InvalidRequest, QAError
-from .extraction import SentenceContext, choose_answer, confidence_of
+from .errors import InvalidQuestion, InvalidRequest, QAError, UnknownEmbedder
 from .glossary import chinese_terms
+from .metrics import normalise_answer
 from .names import chinese_names, find_pinyin
 from .questions import analyse_question
+from .reader.runtime import load_reader
+from .reader.scoring import ScoredSpan, confidence_of, merge_overlapping, span_features
 from .retrieval import retrieve
-from .store import IndexData, load_index
+from .store import IndexData, load_index, rebuild_hint
 from .textnorm import normalise_for_matching
 
 HEADING_CHARS = 40
 """Lines at most this long count as section headings (for year and target context)."""
+
+MAX_CITATIONS = 3
+"""Places quoted for one answer: the best span and others stating the same answer."""
+
+MAX_ALTERNATIVES = 3
+"""Other candidate answers shown beside the answer (never as citations)."""
 
 
 @dataclass
@@ -43,8 +51,18 @@ class _DocView:
     headings: list[str]
     sentence_starts: list[int]
     sentence_rows: list[int]
-    clause_starts: list[int]
-    clause_rows: list[int]
+
+
+@dataclass(frozen=True)
+class Found:
+    """What retrieval gave one question: passages for the reader and what the checks need."""
+
+    question: object
+    """The `questions.Question` analysis."""
+    names: dict
+    hits: list
+    chunks: list
+    texts: list[str]
 
 
 class Assistant:
@@ -53,12 +71,16 @@ class Assistant:
     def __init__(self, index: IndexData, index_dir: Path | None = None):
         self.index = index
         self.index_dir = index_dir
-        self.embedder = load_embedder(index.embedder_name)
+        try:
+            self.embedder = load_embedder(index.embedder_name)
+        except UnknownEmbedder as exc:
+            raise UnknownEmbedder(f"{exc}; or build the index anew with the bundled embedder: "
+                                  f"{rebuild_hint(index_dir or settings.DEFAULT_INDEX_DIR)}") from exc
         if self.embedder.dim != index.manifest["embedder"]["dim"]:
             raise QAError(f"embedder {self.embedder.name} gives dimension {self.embedder.dim}, "
                           f"the index holds {index.manifest['embedder']['dim']}: rebuild the index")
-        self._views = {doc_id: _view_of(doc.text, doc_id, index) for doc_id, doc in index.documents.items()}
-        self._idf = sentence_idf(index, self._views)
+        self.reader = load_reader()
+        self._views = _views_of(index)
 
     @classmethod
     def load(cls, index_dir: str | Path = settings.DEFAULT_INDEX_DIR) -> "Assistant":
@@ -84,23 +106,53 @@ class Assistant:
         top_k = check_top_k(top_k)
         docs = self.check_docs(docs)
         if not any(c.isalnum() for c in question):  # emoji, punctuation: nothing to look up
-            return Answer(question, None, True, 0.0, (), (), {"retrieve": 0.0, "answer": 0.0, "total":
-                                                              (time.perf_counter() - began) * 1000})
+            return Answer(question, None, True, 0.0, (), (), {"retrieve": 0.0, "read": 0.0, "answer": 0.0,
+                                                              "total": (time.perf_counter() - began) * 1000})
+        found = self.find_passages(question, max(top_k, settings.READER_PASSAGES), docs)
+        retrieved = time.perf_counter()
+        spans = self.reader.read(question, found.texts)
+        read = time.perf_counter()
+        candidates = merge_overlapping(self.score_spans(found, spans))
+        passages = tuple(self._passage(h) for h in found.hits[:top_k])
+        answer = self._answer(question, candidates, passages)
+        done = time.perf_counter()
+        timings = {"retrieve": (retrieved - began) * 1000, "read": (read - retrieved) * 1000,
+                   "answer": (done - read) * 1000, "total": (done - began) * 1000}
+        return Answer(**{**answer, "timings_ms": timings})
+
+    def find_passages(self, question: str, n: int, docs: list[str] | None = None) -> "Found":
+        """The question read, its names looked up, and the best `n` passages retrieved;
+        the first READER_PASSAGES of them are what the reader reads."""
         parsed = analyse_question(question)
         names = self._question_names(parsed)
         query_vector = self.embedder.embed_batch([question], "query")[0]
-        lexical_query = " ".join([question, *names["found"]])
-        hits = retrieve(self.index, query_vector, lexical_query,
-                        max(top_k, settings.ANSWER_PASSAGES), docs)
-        retrieved = time.perf_counter()
-        sentences = self._sentences_of(hits[:settings.ANSWER_PASSAGES], query_vector, names)
-        candidates = choose_answer(parsed, sentences, tuple(names["found"]), self._idf)
-        passages = tuple(self._passage(h) for h in hits[:top_k])
-        answer = self._answer(question, candidates, passages)
-        done = time.perf_counter()
-        timings = {"retrieve": (retrieved - began) * 1000, "answer": (done - retrieved) * 1000,
-                   "total": (done - began) * 1000}
-        return Answer(**{**answer, "timings_ms": timings})
+        hits = retrieve(self.index, query_vector, " ".join([question, *names["found"]]), n, docs)
+        chunks = [self.index.chunks[h.row] for h in hits[:settings.READER_PASSAGES]]
+        texts = [self.index.documents[c.doc_id].text[c.start:c.end] for c in chunks]
+        return Found(parsed, names, hits, chunks, texts)
+
+    def score_spans(self, found: "Found", spans) -> list[ScoredSpan]:
+        """The reader's spans placed in their documents, trap-checked and scored (not yet merged:
+        the calibration fits on every candidate, overlapping ones included)."""
+        from .reader.calibration import COEFFICIENTS, INTERCEPT
+
+        parsed, names, out = found.question, found.names, []
+        for span in spans:
+            chunk = found.chunks[span.passage]
+            if not all(chunk.doc_id in docs for docs in names["required"]):
+                continue  # the question names a place or person this document never mentions
+            start, end = chunk.start + span.start, chunk.start + span.end
+            sentence, heading = self._sentence_context(chunk.doc_id, start)
+            year = year_agreement(parsed, sentence, heading)
+            if year < 0:
+                continue  # the section is about another year than the one asked
+            text = self.index.documents[chunk.doc_id].text[start:end]
+            features = span_features(span.score, span.null_score, span.passage, year,
+                                     intent_agreement(parsed, sentence, heading), parsed.language == "en",
+                                     parsed.answer_type, text)
+            out.append(ScoredSpan(chunk.doc_id, start, end, text, span.passage, features,
+                                  confidence_of(features, COEFFICIENTS, INTERCEPT)))
+        return out
 
     def check_docs(self, docs) -> list[str] | None:
         if docs is None:
@@ -139,99 +191,64 @@ class Assistant:
             found += chinese_terms(parsed.text)
         return {"required": required, "found": list(dict.fromkeys(found))}
 
-    def _sentences_of(self, hits, query_vector: np.ndarray, names: dict) -> list[SentenceContext]:
-        seen, out = set(), []
-        for rank, hit in enumerate(hits):
-            chunk = self.index.chunks[hit.row]
-            view = self._views[chunk.doc_id]
-            lo = bisect.bisect_right(view.sentence_starts, chunk.start) - 1
-            hi = bisect.bisect_left(view.sentence_starts, chunk.end)
-            for row in view.sentence_rows[max(lo, 0):hi]:
-                if row in seen:
-                    continue
-                seen.add(row)
-                out.append(self._context(row, rank, query_vector, names))
-        return out
+    def _sentence_bounds(self, doc_id: str, position: int) -> tuple[int, int]:
+        """[start, end) of the indexed sentence holding `position` (the line, if none does)."""
+        view = self._views[doc_id]
+        i = bisect.bisect_right(view.sentence_starts, position) - 1
+        if i >= 0:
+            sentence = self.index.sentences[view.sentence_rows[i]]
+            if sentence.start <= position < sentence.end:
+                return sentence.start, sentence.end
+        text = self.index.documents[doc_id].text
+        return text.rfind("\n", 0, position) + 1, (text.find("\n", position) + 1 or len(text) + 1) - 1
 
-    def _context(self, row: int, rank: int, query_vector, names: dict) -> SentenceContext:
-        sentence = self.index.sentences[row]
-        view = self._views[sentence.doc_id]
-        h = bisect.bisect_right(view.heading_starts, sentence.start) - 1
-        heading = section_context(view.headings[:h + 1])
-        text = self.index.documents[sentence.doc_id].text[sentence.start:sentence.end]
-        lo = bisect.bisect_left(view.clause_starts, sentence.start)
-        hi = bisect.bisect_left(view.clause_starts, sentence.end)
-        clauses = tuple((self.index.clauses[r].start - sentence.start, self.index.clauses[r].end - sentence.start,
-                         float(self.index.clause_vectors[r] @ query_vector)) for r in view.clause_rows[lo:hi])
-        return SentenceContext(
-            row=row, doc_id=sentence.doc_id, start=sentence.start, end=sentence.end, text=text,
-            norm=view.norm[sentence.start:sentence.end], heading=heading, passage_rank=rank,
-            dense=float(self.index.sentence_vectors[row] @ query_vector),
-            doc_has_names=all(sentence.doc_id in docs for docs in names["required"]),
-            clause_dense=clauses)
+    def _sentence_context(self, doc_id: str, position: int) -> tuple[str, str]:
+        """The normalised sentence around `position` and the headings of its section."""
+        view = self._views[doc_id]
+        start, end = self._sentence_bounds(doc_id, position)
+        h = bisect.bisect_right(view.heading_starts, start) - 1
+        return view.norm[start:end], section_context(view.headings[:h + 1])
 
     def _passage(self, hit) -> Passage:
         chunk = self.index.chunks[hit.row]
         text = self.index.documents[chunk.doc_id].text[chunk.start:chunk.end]
         return Passage(chunk.doc_id, chunk.start, chunk.end, text, round(hit.score, 6))
 
-    def _answer(self, question: str, candidates, passages) -> dict:
-        from .calibration import ABSTAIN_BELOW
+    def _answer(self, question: str, candidates: list[ScoredSpan], passages) -> dict:
+        from .reader.calibration import ABSTAIN_BELOW
 
-        if not candidates:
-            return dict(question=question, answer=None, abstained=True, confidence=0.0,
-                        citations=(), passages=passages)
-        confidence = confidence_of(candidates[0], candidates[1] if len(candidates) > 1 else None)
-        citations, quoted = [], set()
-        for cand in candidates:
-            if cand.sentence.row in quoted or len(citations) == 3:
-                continue
-            quoted.add(cand.sentence.row)
-            citations.append(self._citation(cand))
-        abstained = confidence < ABSTAIN_BELOW
-        return dict(question=question, answer=None if abstained else citations[0].quote[
-            citations[0].start - citations[0].quote_start:citations[0].end - citations[0].quote_start],
-            abstained=abstained, confidence=confidence,
-            citations=() if abstained else tuple(citations), passages=passages)
+        if not candidates or candidates[0].confidence < ABSTAIN_BELOW:
+            return dict(question=question, answer=None, abstained=True,
+                        confidence=candidates[0].confidence if candidates else 0.0,
+                        citations=(), passages=passages, alternatives=())
+        best = candidates[0]
+        same = normalise_answer(best.text)
+        supporting = [c for c in candidates if normalise_answer(c.text) == same][:MAX_CITATIONS]
+        others = [c for c in candidates if normalise_answer(c.text) != same][:MAX_ALTERNATIVES]
+        return dict(question=question, answer=best.text, abstained=False, confidence=best.confidence,
+                    citations=tuple(self._citation(c) for c in supporting), passages=passages,
+                    alternatives=tuple(Alternative(c.doc_id, c.start, c.end, c.text, round(c.confidence, 4))
+                                       for c in others))
 
-    def _citation(self, cand) -> Citation:
-        s = cand.sentence
-        doc = self.index.documents[s.doc_id]
-        start, end = s.start + cand.span.start, s.start + cand.span.end
-        return Citation(doc=s.doc_id, title=doc.title, start=start, end=end, quote=s.text,
-                        quote_start=s.start, quote_end=s.end, page=doc.page_at(start),
-                        score=round(cand.score, 4))
+    def _citation(self, span: ScoredSpan) -> Citation:
+        doc = self.index.documents[span.doc_id]
+        quote_start, quote_end = self._sentence_bounds(span.doc_id, span.start)
+        quote_end = max(quote_end, span.end)
+        return Citation(doc=span.doc_id, title=doc.title, start=span.start, end=span.end,
+                        quote=doc.text[quote_start:quote_end], quote_start=quote_start,
+                        quote_end=quote_end, page=doc.page_at(span.start),
+                        score=round(span.confidence, 4))
 
 
-def sentence_idf(index: IndexData, views: dict) -> dict[str, float]:
-    """Smoothed inverse document frequency of each bigram over all sentences."""
-    from collections import Counter
-
-    from .textnorm import bigram_tokens
-
-    counts: Counter = Counter()
-    for sentence in index.sentences:
-        counts.update(set(bigram_tokens(views[sentence.doc_id].norm[sentence.start:sentence.end])))
-    n = len(index.sentences)
-    return {term: math.log((n + 1) / (df + 1)) + 1.0 for term, df in counts.items()}
+def _views_of(index: IndexData) -> dict[str, _DocView]:
+    """Normalised text, headings and sentence starts of every document (one pass over rows)."""
+    rows: dict[str, list[int]] = {doc_id: [] for doc_id in index.documents}
+    for i, sentence in enumerate(index.sentences):
+        rows[sentence.doc_id].append(i)
+    return {doc_id: _view_of(doc.text, rows[doc_id], index) for doc_id, doc in index.documents.items()}
 
 
-_YEAR_HEADING = re.compile(r"(?:19|20)\d{2}年")
-_INTENT_HEADING = re.compile(r"目标|任务|计划|安排|部署|回顾|成绩|总结|成效|重点做好")
-
-
-def section_context(headings_before: list[str]) -> str:
-    """The headings that frame a sentence: the nearest one, the nearest naming a year and
-    the nearest naming targets or a review ('二、2024年工作目标任务'), joined."""
-    picked = headings_before[-1:]
-    for pattern in (_YEAR_HEADING, _INTENT_HEADING):
-        nearest = next((h for h in reversed(headings_before) if pattern.search(h)), None)
-        if nearest and nearest not in picked:
-            picked.insert(0, nearest)
-    return " ".join(picked)
-
-
-def _view_of(text: str, doc_id: str, index: IndexData) -> _DocView:
+def _view_of(text: str, rows: list[int], index: IndexData) -> _DocView:
     norm = normalise_for_matching(text)
     heading_starts, headings, offset = [], [], 0
     for line in text.split("\n"):
@@ -240,10 +257,7 @@ def _view_of(text: str, doc_id: str, index: IndexData) -> _DocView:
             heading_starts.append(offset)
             headings.append(norm[offset:offset + len(line)].strip())
         offset += len(line) + 1
-    rows = [i for i, s in enumerate(index.sentences) if s.doc_id == doc_id]
-    clause_rows = [i for i, c in enumerate(index.clauses) if c.doc_id == doc_id]
-    return _DocView(norm, heading_starts, headings, [index.sentences[i].start for i in rows], rows,
-                    [index.clauses[i].start for i in clause_rows], clause_rows)
+    return _DocView(norm, heading_starts, headings, [index.sentences[i].start for i in rows], rows)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")

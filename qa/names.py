@@ -86,7 +86,16 @@ def latin_names(question: str) -> tuple[str, ...]:
 
 def chinese_names(normalised_question: str) -> tuple[str, ...]:
     """Place and person names jieba tags in a (normalised) Chinese question."""
-    from .spans import tagged_words
+    words = [word for word, flag in _tagged(normalised_question) if flag in ("ns", "nr")]
+    return tuple(dict.fromkeys(w for w in words if len(w) >= 2 and w not in _GENERIC))
 
-    words = tagged_words(normalised_question, ("ns", "nr"))
-    return tuple(dict.fromkeys(w for w, _ in words if len(w) >= 2 and w not in _GENERIC))
+
+@functools.lru_cache(maxsize=4096)
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba part-of-speech tags; the HMM for unknown words is off (same names found on the
+    eval set, and no 100 ms first-call tail: bench/RESULTS.md)."""
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(60)
+    return tuple((p.word, p.flag) for p in pseg.cut(text, HMM=False))

@@ -43,6 +43,9 @@ def render_answer(answer: Answer) -> str:
         page = f", page {c.page}" if c.page else ""
         lines.append(f"  [{i}] {c.doc} [{c.start}:{c.end}]{page} — {c.title}")
         lines.append(f"      “{_short(c.quote, 160)}”")
+    if answer.alternatives:
+        lines.append("  other candidates: " + " · ".join(
+            f"{a.text} ({a.doc}, {a.confidence:.2f})" for a in answer.alternatives))
     return "\n".join(lines)
 
 

@@ -114,7 +114,11 @@ def render_answer(answer: dict) -> str:
         f'</summary><div class="qa-quote">{_marked(c["quote"], c["start"] - c["quote_start"], c["end"] - c["quote_start"])}'
         f'</div><div class="qa-cite-title">{_text(c["title"])}</div>{_place(c)}</details></li>'
         for c in answer["citations"])
-    return f'<div class="qa-answer"><div class="qa-head">{head}</div>{note}<ol class="qa-cites">{items}</ol></div>'
+    others = " · ".join(f'{_text(a["text"])} <span class="qa-dim">({html.escape(a["doc"])}, {a["confidence"]:.2f})</span>'
+                        for a in answer.get("other_candidates", []))
+    others = f'<div class="qa-others"><span class="qa-dim">Other candidates:</span> {others}</div>' if others else ""
+    return (f'<div class="qa-answer"><div class="qa-head">{head}</div>{note}<ol class="qa-cites">{items}</ol>'
+            f'{others}</div>')
 
 
 def source_items(answer: dict) -> list[dict]:
@@ -210,6 +214,11 @@ def _side_column(gr, ui, documents: list[dict]) -> None:
                 ui.upload = gr.UploadButton("Add a report", file_types=list(settings.SOURCE_SUFFIXES), size="sm",
                                             variant="primary", elem_id="qa-upload", scale=0, min_width=140)
                 ui.status = gr.HTML(_status(_upload_hint(), "hint"), elem_id="qa-upload-status")
+            with gr.Row(elem_classes="qa-remove-row"):
+                ui.remove_choice = gr.Dropdown(choices=[d["id"] for d in documents], value=None, scale=3,
+                                               label="Remove a document from the index", elem_id="qa-remove-doc")
+                ui.remove = gr.Button("Remove", variant="stop", size="sm", scale=1, min_width=90,
+                                      elem_id="qa-remove")
             ui.table = gr.Dataframe(document_rows(documents), headers=["Title", "Document", "Chunks"],
                                     datatype=["str", "str", "number"], type="array", interactive=False,
                                     wrap=True, max_height=360, column_widths=["50%", "34%", "16%"],
@@ -229,8 +238,10 @@ def _connect(gr, ui, handle) -> None:
     ui.sources.input(handle.show_source, [ui.sources, ui.current], ui.source, **private)
     ui.chat.select(handle.select_message, ui.answers, [ui.current, ui.sources, ui.source], **private)
     ui.chat.clear(handle.clear, None, [ui.answers, ui.current, ui.sources, ui.source], **private)
-    ui.upload.upload(handle.add_report, [ui.upload, ui.docs], [ui.status, ui.table, ui.docs],
+    ui.upload.upload(handle.add_report, [ui.upload, ui.docs], [ui.status, ui.table, ui.docs, ui.remove_choice],
                      concurrency_limit=1, **private)
+    ui.remove.click(handle.remove_report, [ui.remove_choice, ui.docs],
+                    [ui.status, ui.table, ui.docs, ui.remove_choice], concurrency_limit=1, **private)
 
 
 def _handlers(gr, state) -> SimpleNamespace:
@@ -279,22 +290,38 @@ def _handlers(gr, state) -> SimpleNamespace:
 
     def add_report(path, selected):
         if not path:
-            yield gr.skip(), gr.skip(), gr.skip()
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         name = Path(path).name
-        yield _status(f"Indexing {name}…", "busy"), gr.skip(), gr.skip()
+        yield _status(f"Indexing {name}…", "busy"), gr.skip(), gr.skip(), gr.skip()
         try:
             entry = state.add_report(name, Path(path).read_bytes())
         except QAError as exc:
             gr.Warning(_message(exc), title="Report not added")
-            yield _status(str(exc), "error"), gr.skip(), gr.skip()
+            yield _status(str(exc), "error"), gr.skip(), gr.skip(), gr.skip()
             return
+        yield _status(f"Added {entry['id']} ({entry['chunks']} chunks): it is searchable now.", "ok"), \
+            *document_updates(selected)
+
+    def remove_report(doc_id, selected):
+        if not doc_id:
+            return _status("Pick a document to remove first.", "hint"), gr.skip(), gr.skip(), gr.skip()
+        try:
+            result = state.remove_report(doc_id)
+        except QAError as exc:
+            gr.Warning(_message(exc), title="Document not removed")
+            return _status(str(exc), "error"), gr.skip(), gr.skip(), gr.skip()
+        return (_status(f"Removed {doc_id}: {result['documents']} documents left.", "ok"),
+                *document_updates([d for d in (selected or []) if d != doc_id]))
+
+    def document_updates(selected):
+        """The document table, the filter and the remove list after a change to the index."""
         documents = state.current().documents()
-        yield (_status(f"Added {entry['id']} ({entry['chunks']} chunks): it is searchable now.", "ok"),
-               document_rows(documents), gr.Dropdown(choices=document_choices(documents), value=selected))
+        return (document_rows(documents), gr.Dropdown(choices=document_choices(documents), value=selected),
+                gr.Dropdown(choices=[d["id"] for d in documents], value=None))
 
     return SimpleNamespace(ask=ask, respond=respond, show_source=show_source, select_message=select_message,
-                           clear=clear, add_report=add_report)
+                           clear=clear, add_report=add_report, remove_report=remove_report)
 
 
 def _whole(value) -> int:

@@ -97,11 +97,15 @@ def test_bad_arguments_are_errors_not_abstentions(assistant, kwargs, error):
 
 def test_answer_json_has_exactly_the_contract_keys(assistant):
     data = assistant.ask("2023年泉州开工重点项目多少个？").to_dict()
-    assert set(data) == {"question", "answer", "abstained", "confidence", "citations", "passages", "timings_ms"}
+    assert set(data) == {"question", "answer", "abstained", "confidence", "citations", "passages",
+                         "other_candidates", "timings_ms"}
     assert set(data["citations"][0]) == {"doc", "title", "start", "end", "quote", "quote_start",
                                          "quote_end", "page", "score"}
     assert set(data["passages"][0]) == {"doc", "start", "end", "text", "score"}
-    assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
+    assert set(data["timings_ms"]) == {"retrieve", "read", "answer", "total"}
+    for other in data["other_candidates"]:
+        assert set(other) == {"doc", "start", "end", "text", "confidence"}
+        assert assistant.index.documents[other["doc"]].text[other["start"]:other["end"]] == other["text"]
 
 
 def test_cli_ask_json_one_line_per_question_in_order(seed_index, capsys):
@@ -127,3 +131,37 @@ def test_cli_empty_question_is_one_line_on_stderr(seed_index, capsys):
 def test_cli_missing_index_says_what_to_run(tmp_path, capsys):
     assert main(["ask", "问题", "--index-dir", str(tmp_path / "none")]) == 1
     assert "qa index" in capsys.readouterr().err
+
+
+def test_every_citation_states_the_answer_and_other_candidates_are_apart(assistant):
+    """Citations mean support: each cited span is the answer (same text once folded to
+    Simplified); spans with another answer appear only among the other candidates."""
+    from qa.metrics import normalise_answer
+
+    for question in ["2023年泉州开工重点项目多少个？", "泉州市委十三屆九次全會於哪一天舉行？",
+                     "Who is the Party secretary of Wenzhou?"]:
+        answer = assistant.ask(question)
+        if answer.abstained:
+            continue
+        for citation in answer.citations:
+            text = assistant.index.documents[citation.doc].text[citation.start:citation.end]
+            assert normalise_answer(text) == normalise_answer(answer.answer)
+        for other in answer.alternatives:
+            assert normalise_answer(other.text) != normalise_answer(answer.answer)
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("2023年泉州开工重点项目多少个？", "240个"),
+    ("泉州市委十三屆九次全會有多少名市委委員出席?", "34人"),
+    ("Who is the Party secretary of Wenzhou?", "陈伟俊"),
+])
+def test_the_chat_pages_example_questions_are_answered(assistant, question, expected):
+    from qa.webui import EXAMPLES
+
+    assert question in EXAMPLES
+    assert assistant.ask(question).answer == expected
+
+
+def test_a_party_secretary_question_names_the_citys_own_secretary(assistant):
+    """Regression: '丽水市委书记是谁？' answered 习近平 (quoted everywhere) under the hand rules."""
+    assert assistant.ask("丽水市委书记是谁？").answer == "吴舜泽"

@@ -15,9 +15,10 @@ def test_every_cli_command_is_documented():
 
 
 def test_every_module_is_in_the_code_map():
-    for module in sorted((REPO / "qa").glob("*.py")):
+    for module in sorted((REPO / "qa").rglob("*.py")):
         if module.name != "__init__.py":
-            assert f"`qa/{module.name}`" in README, module.name
+            path = module.relative_to(REPO).as_posix()
+            assert f"`{path}`" in README, path
 
 
 def test_quick_start_is_two_make_commands():

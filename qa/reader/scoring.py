@@ -1,0 +1,81 @@
+"""One score per candidate span: the reader's logits, retrieval rank and the trap checks.
+
+Following Haystack's ExtractiveReader, every span is scored on its own (not softmaxed per
+window), so spans from different passages compare fairly; the window's no-answer score
+enters as a margin (span minus <s>), which is how the reader says "this passage does not
+answer". A small logistic model over these features, fitted on the dev split of the
+eval set (`eval/calibrate.py`), turns the score into a confidence. A span whose section
+names another year than the question, or whose document lacks a name the question
+relies on, is dropped outright: no score can make it right.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+FEATURES = ("reader", "margin", "passage", "year", "intent", "english", "kind")
+"""What the confidence model reads, per candidate (see `span_features`)."""
+
+_DIGITS = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两]")
+_DATE = re.compile(r"[0-9０-９一二三四五六七八九十]+\s*[年月日号]")
+_HAN_NAME = re.compile(r"[\u3400-\u9fff]{2,4}")
+_FORM = {"number": _DIGITS, "percent": _DIGITS, "date": _DATE, "person": _HAN_NAME}
+"""The form an answer of each kind takes; other kinds (place, org, phrase...) have none."""
+
+
+@dataclass(frozen=True)
+class ScoredSpan:
+    """A candidate answer placed in its document, with the features behind its score."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    passage_rank: int
+    features: dict
+    confidence: float
+
+
+def span_features(reader_score: float, null_score: float, passage_rank: int, year: float,
+                  intent: float, english: bool, answer_type: str, text: str) -> dict:
+    """The FEATURES of one candidate.
+
+    Args:
+        reader_score, null_score: the span's start+end logit and its window's no-answer score.
+        passage_rank: 0 for the best retrieved passage.
+        year, intent: the trap checks (+1 agrees, 0 unknown, -1 contradicts).
+        answer_type: the kind the question asks for (`questions.ANSWER_TYPES`).
+        text: the span itself.
+    """
+    return {"reader": reader_score, "margin": reader_score - null_score,
+            "passage": 1.0 / (passage_rank + 1), "year": year, "intent": intent,
+            "english": 1.0 if english else 0.0, "kind": kind_agreement(answer_type, text)}
+
+
+def kind_agreement(answer_type: str, text: str) -> float:
+    """+1 when the span has the form the question's kind takes (a figure for 'how many',
+    a date for 'when', a 2-4 character name for 'who'), -1 when it lacks it, 0 when the
+    kind has no fixed form."""
+    form = _FORM.get(answer_type)
+    if form is None:
+        return 0.0
+    matched = form.fullmatch(text) if answer_type == "person" else form.search(text)
+    return 1.0 if matched else -1.0
+
+
+def confidence_of(features: dict, coefficients: dict, intercept: float) -> float:
+    """P(the span answers the question) under the fitted logistic model."""
+    z = intercept + sum(coefficients.get(name, 0.0) * features[name] for name in FEATURES)
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+def merge_overlapping(spans: list[ScoredSpan]) -> list[ScoredSpan]:
+    """Best first, with any span that overlaps a better one in the same document dropped
+    (overlapping passages and windows propose the same answer more than once)."""
+    kept: list[ScoredSpan] = []
+    for span in sorted(spans, key=lambda s: -s.confidence):
+        if not any(k.doc_id == span.doc_id and k.start < span.end and span.start < k.end for k in kept):
+            kept.append(span)
+    return kept

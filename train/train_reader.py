@@ -1,0 +1,305 @@
+"""Fine-tune the bundled e5 encoder into an extractive reader (span start/end + no answer).
+
+One file a person can rerun (nanoGPT's train.py is the model): settings at the top, each
+overridable as --name value; a fixed seed; a checkpoint every CHECKPOINT_STEPS that a
+rerun resumes from; one log line every LOG_STEPS (step, loss, examples/s, elapsed).
+
+Data: DRCD test + CMRC 2018 trial (the benchmark README reserves the dev sets for
+measurement). Half of the DRCD paragraphs are turned into Simplified script with OpenCC
+(only where the length stays the same, so answer offsets hold), because the reports are
+mostly Simplified. "No answer" is learnt from windows that do not hold the answer: the
+other windows of a long paragraph, and a hard negative per NEG_RATE questions (the
+paragraph, not the question's own, that shares most character bigrams with it).
+
+    pip install -e '.[train]'
+    python train/train_reader.py --out train/runs/reader      # ~70 min on 2 CPU cores
+    python train/export_reader.py --run train/runs/reader     # ONNX into qa/reader/model/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SETTINGS = dict(
+    seed=1234,
+    drcd=str(ROOT.parent / "shared/benchmarks/raw/drcd/DRCD_test.json"),
+    cmrc=str(ROOT.parent / "shared/benchmarks/raw/cmrc2018/cmrc2018_trial.json"),
+    out="train/runs/reader",
+    max_tokens=256,          # window length: question + passage piece + specials
+    stride_tokens=64,        # passage tokens shared by consecutive windows
+    max_question_tokens=48,
+    simplified_share=0.5,    # share of DRCD paragraphs converted to Simplified
+    neg_rate=0.35,           # hard-negative paragraphs per question
+    keep_miss_windows=0.25,  # share kept of a paragraph's own windows that miss the answer
+    epochs=2.5,
+    batch_size=16,
+    lr=7e-5,
+    warmup_share=0.08,
+    weight_decay=0.01,
+    bf16=1,                  # bfloat16 autocast (about 2x on CPUs with AVX512-BF16; GPUs too)
+    device="auto",           # "auto": cuda when a GPU is present, else cpu
+    threads=0,               # 0: torch's default
+    checkpoint_steps=100,
+    log_steps=20,
+    max_minutes=0.0,         # stop (after a checkpoint) once this much time has passed; 0: no cap
+)
+
+
+def parse_settings() -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    for name, default in SETTINGS.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default)
+    return vars(parser.parse_args())
+
+
+def load_squad(path: str, source: str) -> list[dict]:
+    """Questions with their paragraph and first answer (offsets repaired when off)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+    items = []
+    for article in data:
+        for p_index, para in enumerate(article["paragraphs"]):
+            context = para["context"]
+            for qa in para["qas"]:
+                answer = qa["answers"][0]
+                start = answer["answer_start"]
+                if context[start:start + len(answer["text"])] != answer["text"]:
+                    start = context.find(answer["text"])
+                if start < 0 or not answer["text"].strip():
+                    continue
+                items.append(dict(question=qa["question"], context=context, start=start,
+                                  text=answer["text"], article=f"{source}:{article['id']}",
+                                  paragraph=f"{source}:{article['id']}:{p_index}"))
+    return items
+
+
+def simplify_some(items: list[dict], share: float, rng: random.Random) -> list[dict]:
+    """Convert a share of paragraphs (and their questions) to Simplified script."""
+    from qa.textnorm import to_simplified
+
+    chosen = {p for p in sorted({i["paragraph"] for i in items}) if rng.random() < share}
+    out = []
+    for item in items:
+        if item["paragraph"] in chosen:
+            context = to_simplified(item["context"])
+            if len(context) == len(item["context"]):
+                item = {**item, "context": context, "question": to_simplified(item["question"]),
+                        "text": context[item["start"]:item["start"] + len(item["text"])]}
+        out.append(item)
+    return out
+
+
+def hard_negatives(items: list[dict], rate: float, rng: random.Random) -> list[dict]:
+    """For a share of questions, the most bigram-similar paragraph that lacks the answer."""
+    import bm25s
+    from qa.textnorm import bigram_tokens
+
+    paragraphs = sorted({(i["paragraph"], i["context"]) for i in items})
+    texts = [c for _, c in paragraphs]
+    retriever = bm25s.BM25()
+    retriever.index([bigram_tokens(t) for t in texts], show_progress=False)
+    negatives = []
+    for item in items:
+        if rng.random() >= rate:
+            continue
+        docs, _ = retriever.retrieve([bigram_tokens(item["question"])], k=4, show_progress=False)
+        for d in docs[0]:
+            if paragraphs[d][0] != item["paragraph"] and item["text"] not in texts[d]:
+                negatives.append({**item, "context": texts[d], "start": -1, "paragraph": paragraphs[d][0]})
+                break
+    return negatives
+
+
+def build_features(items: list[dict], cfg: dict, rng: random.Random):
+    """Windows with start/end token labels (0, the <s> token, when the window lacks the answer)."""
+    import numpy as np
+
+    from qa.reader.tokenizer import load_tokenizer
+    from qa.reader.windows import QUESTION_PREFIX, make_windows
+
+    tok = load_tokenizer()
+    contexts = sorted({i["context"] for i in items})
+    encoded = dict(zip(contexts, tok.encode_batch(contexts)))
+    questions = tok.encode_batch([QUESTION_PREFIX + i["question"] for i in items])
+    features = []
+    for item, q in zip(items, questions):
+        for w in make_windows(q, [encoded[item["context"]]], (tok.bos, tok.eos), cfg["max_tokens"],
+                              cfg["stride_tokens"], cfg["max_question_tokens"]):
+            start = end = 0
+            if item["start"] >= 0:
+                a, b = item["start"], item["start"] + len(item["text"])
+                ctx = np.flatnonzero(w.context_mask)
+                if w.char_starts[ctx[0]] <= a and w.char_ends[ctx[-1]] >= b:
+                    start = int(ctx[np.argmax(w.char_ends[ctx] > a)])
+                    end = int(ctx[np.flatnonzero(w.char_starts[ctx] < b)[-1]])
+            own_miss = item["start"] >= 0 and start == 0
+            if not own_miss or rng.random() < cfg["keep_miss_windows"]:
+                features.append((w.ids, start, end))
+    return features
+
+
+def batches(features, batch_size: int, epoch: int, seed: int, pad_id: int):
+    import numpy as np
+    import torch
+
+    order = list(range(len(features)))
+    random.Random(seed * 1000 + epoch).shuffle(order)
+    for i in range(0, len(order) - batch_size + 1, batch_size):
+        chunk = [features[j] for j in order[i:i + batch_size]]
+        longest = max(len(f[0]) for f in chunk)
+        ids = np.full((len(chunk), longest), pad_id, np.int64)
+        mask = np.zeros_like(ids)
+        for r, (f_ids, _, _) in enumerate(chunk):
+            ids[r, :len(f_ids)] = f_ids
+            mask[r, :len(f_ids)] = 1
+        yield (torch.from_numpy(ids), torch.from_numpy(mask),
+               torch.tensor([f[1] for f in chunk]), torch.tensor([f[2] for f in chunk]))
+
+
+def trainable_state(model) -> dict:
+    """Every parameter except the frozen word table (the engine's, reused at load)."""
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()
+            if "word_embeddings" not in k and "position_ids" not in k}
+
+
+def save_atomic(obj, path: Path) -> None:
+    import torch
+
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+class Run:
+    """One training run's folder: its log, its checkpoint and the shipped weights."""
+
+    def __init__(self, out: Path):
+        out.mkdir(parents=True, exist_ok=True)
+        self.out, self.checkpoint = out, out / "checkpoint.pt"
+        self._log = open(out / "train.log", "a", encoding="utf-8")
+
+    def say(self, line: str) -> None:
+        print(line, flush=True)
+        self._log.write(line + "\n")
+        self._log.flush()
+
+
+def prepare_features(cfg: dict, run: Run) -> list:
+    rng = random.Random(cfg["seed"])
+    items = simplify_some(load_squad(cfg["drcd"], "drcd"), cfg["simplified_share"], rng) \
+        + load_squad(cfg["cmrc"], "cmrc")
+    negatives = hard_negatives(items, cfg["neg_rate"], rng)
+    features = build_features(items + negatives, cfg, rng)
+    positives = sum(1 for f in features if f[1] > 0)
+    run.say(f"data: {len(items)} questions, {len(negatives)} hard negatives, {len(features)} windows "
+            f"({positives} hold the answer)")
+    return features
+
+
+def build_optimiser(model, cfg: dict, total_steps: int):
+    """AdamW (no decay on biases and LayerNorms) with linear warm-up and decay."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW([
+        {"params": [p for _, p in trainable if p.ndim > 1], "weight_decay": cfg["weight_decay"]},
+        {"params": [p for _, p in trainable if p.ndim <= 1], "weight_decay": 0.0}], lr=cfg["lr"])
+    warmup = int(total_steps * cfg["warmup_share"])
+    return optimizer, get_linear_schedule_with_warmup(optimizer, warmup, total_steps)
+
+
+def main() -> None:
+    import torch
+    from tqdm import tqdm
+
+    from qa.reader.encoder import build_reader_model
+
+    cfg = parse_settings()
+    run = Run(ROOT / cfg["out"])
+    random.seed(cfg["seed"])
+    torch.manual_seed(cfg["seed"])
+    if cfg["threads"]:
+        torch.set_num_threads(cfg["threads"])
+    features = prepare_features(cfg, run)
+    (run.out / "config.json").write_text(json.dumps(cfg, indent=1))
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg["device"] == "auto" else cfg["device"]
+    model = build_reader_model().to(device)
+    model.roberta.embeddings.word_embeddings.weight.requires_grad_(False)  # the engine's, reused
+    steps_per_epoch = len(features) // cfg["batch_size"]
+    total_steps = int(steps_per_epoch * cfg["epochs"])
+    optimizer, scheduler = build_optimiser(model, cfg, total_steps)
+    state = {"step": 0, "elapsed": 0.0}
+    if run.checkpoint.exists():
+        state = torch.load(run.checkpoint, weights_only=False, map_location=device)
+        model.load_state_dict(state["model"], strict=False)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        run.say(f"resumed at step {state['step']}/{total_steps}")
+    model.train()
+    with tqdm(total=total_steps, initial=state["step"], desc="training", unit="step") as bar:
+        train(model, optimizer, scheduler, features, cfg, run, device, state, total_steps, bar)
+
+
+def train(model, optimizer, scheduler, features, cfg, run: Run, device: str, state: dict,
+          total_steps: int, bar) -> None:
+    """Steps from state["step"] to total_steps (or the time cap), checkpointing as it goes."""
+    import torch
+
+    from qa.reader.tokenizer import load_tokenizer
+
+    step, began = state["step"], time.time() - state["elapsed"]
+    steps_per_epoch = len(features) // cfg["batch_size"]
+    window_loss, window_began = 0.0, time.time()
+
+    def save(final: bool) -> None:
+        save_atomic({"model": trainable_state(model), "optimizer": optimizer.state_dict(),
+                     "scheduler": scheduler.state_dict(), "step": step,
+                     "elapsed": time.time() - began}, run.checkpoint)
+        if final:
+            save_atomic({"model": trainable_state(model), "config": cfg, "step": step}, run.out / "reader.pt")
+
+    while step < total_steps:
+        epoch = step // steps_per_epoch
+        for i, (ids, mask, starts, ends) in enumerate(batches(features, cfg["batch_size"], epoch,
+                                                               cfg["seed"], load_tokenizer().pad)):
+            if i < step - epoch * steps_per_epoch:
+                continue  # resuming: this batch was trained before the checkpoint
+            with torch.autocast(device, dtype=torch.bfloat16, enabled=bool(cfg["bf16"])):
+                loss = model(input_ids=ids.to(device), attention_mask=mask.to(device),
+                             start_positions=starts.to(device), end_positions=ends.to(device)).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            bar.update(1)
+            window_loss += loss.item()
+            if step % cfg["log_steps"] == 0:
+                rate = cfg["log_steps"] * cfg["batch_size"] / (time.time() - window_began)
+                run.say(f"step {step}/{total_steps} epoch {step / steps_per_epoch:.2f} "
+                        f"loss {window_loss / cfg['log_steps']:.4f} lr {scheduler.get_last_lr()[0]:.2e} "
+                        f"{rate:.1f} ex/s elapsed {(time.time() - began) / 60:.1f} min")
+                window_loss, window_began = 0.0, time.time()
+            out_of_time = bool(cfg["max_minutes"]) and (time.time() - began) / 60 >= cfg["max_minutes"]
+            if step % cfg["checkpoint_steps"] == 0 or step >= total_steps or out_of_time:
+                save(final=step >= total_steps or out_of_time)
+            if out_of_time:
+                run.say(f"stopped at the time cap, step {step}/{total_steps}; rerun to resume")
+                return
+            if step >= total_steps:
+                break
+    run.say(f"done: step {step}, {(time.time() - began) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
