@@ -28,9 +28,10 @@ def extra_args(parser) -> None:
 def windows_of(assistant, question: str):
     """The reader windows `ask` builds for `question` (same retrieval, same passages)."""
     from qa import settings
+    from qa.assistant import reader_question
 
     found = assistant.find_passages(question, settings.READER_PASSAGES)
-    return assistant.reader.windows(question, found.texts)
+    return assistant.reader.windows(reader_question(found), found.texts)
 
 
 def measure_ask(assistant, questions: list[str], rounds: int) -> dict:
