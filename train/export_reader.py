@@ -10,7 +10,7 @@ against each other (`python train/evaluate_reader.py`):
 `--ship VARIANT` copies one into qa/reader/model/ with a manifest (checksum, training
 data, seed, commit, scores).
 
-    python train/export_reader.py --run train/runs/reader --ship fp16
+    python train/export_reader.py --run train/runs/reader --ship int8
 """
 
 from __future__ import annotations

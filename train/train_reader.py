@@ -12,7 +12,7 @@ other windows of a long paragraph, and a hard negative per NEG_RATE questions (t
 paragraph, not the question's own, that shares most character bigrams with it).
 
     pip install -e '.[train]'
-    python train/train_reader.py --out train/runs/reader      # ~70 min on 2 CPU cores
+    python train/train_reader.py --out train/runs/reader      # ~80 min on 2 CPU cores
     python train/export_reader.py --run train/runs/reader     # ONNX into qa/reader/model/
 """
 
