@@ -318,7 +318,8 @@ def _handlers(gr, state) -> SimpleNamespace:
     def document_updates(selected):
         """The document table, the filter and the remove list after a change to the index."""
         documents = state.current().documents()
-        return (document_rows(documents), gr.Dropdown(choices=document_choices(documents), value=selected),
+        return (document_rows(documents),
+                gr.Dropdown(choices=document_choices(documents), value=selected, multiselect=True),
                 gr.Dropdown(choices=[d["id"] for d in documents], value=None))
 
     return SimpleNamespace(ask=ask, respond=respond, show_source=show_source, select_message=select_message,
