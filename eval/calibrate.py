@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa import settings  # noqa: E402
-from qa.assistant import Assistant, reader_question  # noqa: E402
+from qa.assistant import Assistant  # noqa: E402
 from qa.metrics import char_f1  # noqa: E402
 from qa.reader.scoring import FEATURES  # noqa: E402
 
@@ -42,8 +42,7 @@ def cache_candidates(assistant: Assistant, items: list[dict]) -> list[tuple[dict
     cached = []
     for item in items:
         found = assistant.find_passages(item["question"], settings.READER_PASSAGES)
-        spans = assistant.reader.read(reader_question(found), found.texts)
-        cached.append((item, assistant.score_spans(found, spans)))
+        cached.append((item, assistant.score_spans(found, assistant.read(found))))
     return cached
 
 

@@ -110,7 +110,7 @@ class Assistant:
                                                               "total": (time.perf_counter() - began) * 1000})
         found = self.find_passages(question, max(top_k, settings.READER_PASSAGES), docs)
         retrieved = time.perf_counter()
-        spans = self.reader.read(reader_question(found), found.texts)
+        spans = self.read(found)
         read = time.perf_counter()
         candidates = merge_overlapping(self.score_spans(found, spans))
         passages = tuple(self._passage(h) for h in found.hits[:top_k])
@@ -130,6 +130,10 @@ class Assistant:
         chunks = [self.index.chunks[h.row] for h in hits[:settings.READER_PASSAGES]]
         texts = [self.index.documents[c.doc_id].text[c.start:c.end] for c in chunks]
         return Found(parsed, names, hits, chunks, texts)
+
+    def read(self, found: "Found") -> list:
+        """The reader's spans over the passages `find_passages` found (one batched call)."""
+        return self.reader.read(reader_question(found), found.texts)
 
     def score_spans(self, found: "Found", spans) -> list[ScoredSpan]:
         """The reader's spans placed in their documents, trap-checked and scored (not yet merged:

@@ -110,18 +110,17 @@ def check_sources(paths: Iterable[Path]) -> None:
     Raises:
         SourceNotFound: naming the first bad path.
     """
+    kinds = ", ".join(settings.SOURCE_SUFFIXES)
     for path in map(Path, paths):
         if not path.exists():
             raise SourceNotFound(f"{path}: no such file or folder; the index was not changed")
         if path.is_file() and path.suffix.lower() not in settings.SOURCE_SUFFIXES:
-            kinds = ", ".join(settings.SOURCE_SUFFIXES)
             raise SourceNotFound(f"{path}: not a report file ({kinds}); the index was not changed")
         try:
             files = find_source_files(path)
         except OSError as exc:
             raise SourceNotFound(f"{path}: cannot be read ({exc.strerror}); the index was not changed") from exc
         if not files:
-            kinds = ", ".join(settings.SOURCE_SUFFIXES)
             raise SourceNotFound(f"{path}: holds no report file ({kinds}); the index was not changed")
 
 
@@ -156,7 +155,7 @@ def update_index(paths: list[Path], index_dir: Path, embedder_name: str | None =
         old = _load_reusable(index_dir, embedder_name, warn)
         embedder = load_embedder(embedder_name or (old.embedder_name if old else settings.DEFAULT_EMBEDDER))
         previous = dict(old.documents) if old is not None else {}
-        roots = {d: m.get("root") for d, m in old.data.manifest["documents"].items()} if old else {}
+        roots = old.roots() if old else {}
         if old is not None and old.manifest_settings() != index_settings(embedder):
             warn(f"index settings changed ({embedder.name}); re-embedding every document")
             old = None  # texts are kept (`previous`), vectors are not
@@ -209,9 +208,8 @@ def remove_document(index_dir: Path, doc_id: str) -> IndexReport:
         if old.manifest_settings() != index_settings(embedder):
             raise IndexMismatch(f"the index at {index_dir}/ was built with other settings; rebuild it "
                                 f"with `qa index --index-dir {index_dir}` first")
-        roots = {d: m.get("root") for d, m in old.data.manifest["documents"].items()}
         documents = {d: doc for d, doc in old.documents.items() if d != doc_id}
-        index = assemble_index(documents, old, embedder, progress=False, roots=roots)
+        index = assemble_index(documents, old, embedder, progress=False, roots=old.roots())
         save_index(index_dir, index)
         upload = index_dir / doc_id
         if doc_id.startswith(f"{UPLOADS}/") and _really_inside(upload, index_dir / UPLOADS):
@@ -254,6 +252,10 @@ class _OldIndex:
             for row, unit in enumerate(getattr(data, kind)):
                 self._rows.setdefault(unit.doc_id, {k: [] for k in UNITS})[kind].append(row)
 
+    def roots(self) -> dict[str, str | None]:
+        """doc id → the source root it was indexed from, as the manifest records it."""
+        return {d: m.get("root") for d, m in self.data.manifest["documents"].items()}
+
     def manifest_settings(self) -> dict:
         m = self.data.manifest
         return {k: m.get(k) for k in ("format_version", "embedder", "chunking", "lexical_tokenizer")}
@@ -294,14 +296,14 @@ def _read_changed(sources: dict[str, Path], old: _OldIndex | None, report: Index
 
 def _roots_of(sources: dict[str, Path], paths: Iterable[Path]) -> dict[str, str]:
     """doc id → the root (given path, or the uploads folder) its file was found under."""
-    given = [Path(p).resolve() for p in paths]
+    given = [Path(root_key(p)) for p in paths]
     out = {}
     for doc_id, file in sources.items():
         if doc_id.startswith(f"{UPLOADS}/"):
             out[doc_id] = UPLOADS
             continue
         file = file.resolve()
-        out[doc_id] = next((str(r) for r in given if r == file or r in file.parents), UPLOADS)
+        out[doc_id] = next((root_key(r) for r in given if r == file or r in file.parents), UPLOADS)
     return out
 
 

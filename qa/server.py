@@ -107,9 +107,6 @@ class LiveAssistant:
         from .indexing import remove_document
 
         with self._write_lock:
-            if doc_id not in self.current().index.documents:
-                raise InvalidRequest(f"{doc_id!r} is not an indexed document; list them with "
-                                     "`GET /api/documents`")
             report = remove_document(self.index_dir, doc_id)
             fresh = Assistant.load(self.index_dir)
             with self._swap_lock:
