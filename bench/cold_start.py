@@ -130,7 +130,7 @@ def mark(name):
 import qa.cli, qa.assistant
 mark("import qa.cli + qa.assistant")
 from pathlib import Path
-from qa.store import load_index
+from qa.stores.folder import load_index
 index = load_index(Path(sys.argv[1])); mark("load_index")
 from qa.embedding import load_embedder
 load_embedder(index.embedder_name); mark("load_embedder")

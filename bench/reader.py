@@ -28,10 +28,10 @@ def extra_args(parser) -> None:
 def windows_of(assistant, question: str):
     """The reader windows `ask` builds for `question` (same retrieval, same passages)."""
     from qa import settings
-    from qa.assistant import reader_question
+    from qa.assistant import reader_questions
 
     found = assistant.find_passages(question, settings.READER_PASSAGES)
-    return assistant.reader.windows(reader_question(found), found.texts)
+    return [w for q in reader_questions(found) for w in assistant.reader.windows(q, found.texts)]
 
 
 def measure_ask(assistant, questions: list[str], rounds: int) -> dict:

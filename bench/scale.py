@@ -47,7 +47,7 @@ def unit_vectors(rng, n: int) -> np.ndarray:
 
 def e5_like_sampler(index_dir) -> "callable":
     """A sampler of unit vectors from a Gaussian fitted to the seed index's real vectors."""
-    from qa.store import load_index
+    from qa.stores.folder import load_index
 
     data = load_index(common.ensure_seed_index(index_dir))
     real = data.chunk_vectors.astype(np.float64)
@@ -120,7 +120,7 @@ def measure_exact(vectors: np.ndarray, queries: np.ndarray, n_timed: int) -> tup
 
 
 def measure_hnsw(vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, n_timed: int) -> dict:
-    """IndexHNSWFlat as qa.dense builds it (M, efConstruction), at each efSearch."""
+    """IndexHNSWFlat as qa.stores.dense builds it (M, efConstruction), at each efSearch."""
     import faiss
     from qa import settings
 
@@ -139,8 +139,8 @@ def measure_hnsw(vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, n_
 
 
 def measure_filtered(index, queries: np.ndarray, n: int) -> dict:
-    """qa.dense.search_dense with a document filter allowing FILTER_SHARE of the rows."""
-    from qa.dense import search_dense
+    """qa.stores.dense.search_dense with a document filter allowing FILTER_SHARE of the rows."""
+    from qa.stores.dense import search_dense
 
     rows = np.arange(n, dtype=np.int64)
     allowed = rows[(rows // 100) % int(1 / FILTER_SHARE) == 0]  # 100-chunk documents, every tenth
@@ -153,11 +153,11 @@ def measure_filtered(index, queries: np.ndarray, n: int) -> dict:
 
 
 def make_index_data(**given):
-    """A real qa.store.IndexData from the fields given; any other field (the layout grows)
+    """A real qa.stores.folder.IndexData from the fields given; any other field (the layout grows)
     is empty: zero-row vectors for `*_vectors`, an empty list otherwise."""
     import dataclasses
 
-    from qa.store import IndexData
+    from qa.stores.folder import IndexData
 
     empty = {f.name: np.zeros((0, DIM), np.float32) if f.name.endswith("vectors") else []
              for f in dataclasses.fields(IndexData)}
@@ -213,8 +213,8 @@ def synthetic_texts(rng, n: int) -> list[str]:
 
 
 def measure_bm25(rng, n: int, questions: list[str]) -> dict:
-    """qa.lexical build time, on-disk size per chunk and score_lexical query time."""
-    from qa.lexical import build_lexical_index, score_lexical
+    """qa.stores.lexical build time, on-disk size per chunk and score_lexical query time."""
+    from qa.stores.lexical import build_lexical_index, score_lexical
 
     texts = synthetic_texts(rng, n)
     began = time.perf_counter()
@@ -360,7 +360,7 @@ def print_dense(rows: list[dict], estimate: dict | None) -> None:
     print(common.markdown_table(
         ["chunks", "vectors", "index", "efSearch", "build s", "p50 ms (1 thread)", "p50 ms (all cores)",
          "p95 ms (1 thread)", "recall@10", "bytes/chunk", "search_dense 10% filter p50 ms"], table))
-    print("\nFiltered HNSW search uses efSearch as built by qa.dense (faiss default 16 unless set).")
+    print("\nFiltered HNSW search uses efSearch as built by qa.stores.dense (faiss default 16 unless set).")
 
 
 def print_ranking(rows: list[dict], bm25: list[dict]) -> None:
@@ -372,7 +372,7 @@ def print_ranking(rows: list[dict], bm25: list[dict]) -> None:
           r["rank_random_scores"]["argpartition_p50_ms"],
           r["rank_random_scores"]["argsort_p50_ms"] / r["rank_random_scores"]["argpartition_p50_ms"]]
          for r in rows if "allowed_rows_ms" in r]))
-    print("\nBM25 (qa.lexical, bigram tokens, bm25s) on synthetic texts:\n")
+    print("\nBM25 (qa.stores.lexical, bigram tokens, bm25s) on synthetic texts:\n")
     print(common.markdown_table(
         ["chunks", "build s", "build ms/text", "bytes/chunk on disk", "score_lexical p50 ms",
          "score_lexical p95 ms", "then argsort ms", "then argpartition ms"],

@@ -84,12 +84,17 @@ def best_per_question(cached, probs, owners):
     return np.array(out)
 
 
-def choose_threshold(best) -> tuple[float, float]:
+def question_scores(best, threshold: float) -> np.ndarray:
+    """Each question's F1 at `threshold`: unanswerable ones score 1 when withheld."""
     probs, f1s, answerable = best[:, 0], best[:, 1], best[:, 2].astype(bool)
+    abstain = probs < threshold
+    return np.where(answerable, np.where(abstain, 0.0, f1s), np.where(abstain, 1.0, 0.0))
+
+
+def choose_threshold(best) -> tuple[float, float]:
     choice = (0.0, -1.0)
     for t in np.linspace(0.02, 0.95, 94):
-        abstain = probs < t
-        score = np.where(answerable, np.where(abstain, 0.0, f1s), np.where(abstain, 1.0, 0.0)).mean()
+        score = question_scores(best, t).mean()
         if score > choice[1] + 1e-9:
             choice = (float(t), float(score))
     return choice
@@ -100,7 +105,11 @@ def main() -> None:
     parser.add_argument("--index-dir", default=str(ROOT / "index"))
     parser.add_argument("--qa-file", default=str(ROOT / "eval" / "qa.jsonl"))
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--english-form", choices=["keywords", "asked", "appended", "both"], default=None,
+                        help="how English questions reach the reader (default: settings.ENGLISH_QUESTION_FORM)")
     args = parser.parse_args()
+    if args.english_form:
+        settings.ENGLISH_QUESTION_FORM = args.english_form
     items = [json.loads(line) for line in open(args.qa_file, encoding="utf-8")]
     items = [i for i in items if i["split"] == "dev"]
     cached = cache_candidates(Assistant.load(args.index_dir), items)
@@ -113,6 +122,10 @@ def main() -> None:
           f"answerable F1 of the top candidate {best[answerable, 1].mean():.3f}", file=sys.stderr)
     threshold, score = choose_threshold(best)
     print(f"abstain below {threshold:.2f}: dev mean F1 {score:.3f}", file=sys.stderr)
+    scored = question_scores(best, threshold)
+    langs = np.array([item["lang"] for item, _ in cached])
+    print("by language: " + ", ".join(f"{lang} {scored[langs == lang].mean():.3f} (n={int((langs == lang).sum())})"
+                                      for lang in sorted(set(langs))), file=sys.stderr)
     print("coefficients " + json.dumps(dict(zip(FEATURES, coef.round(3).tolist()))), file=sys.stderr)
     if args.write:
         write_calibration(dict(zip(FEATURES, coef.round(4).tolist())), round(intercept, 4), round(threshold, 2))

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import settings
+from . import settings, stores
 from .answers import Alternative, Answer, Citation, Passage
 from .checks import intent_agreement, section_context, year_agreement
 from .embedding import load_embedder
@@ -28,8 +28,7 @@ from .names import chinese_names, find_pinyin
 from .questions import analyse_question
 from .reader.runtime import load_reader
 from .reader.scoring import ScoredSpan, confidence_of, merge_overlapping, span_features
-from .retrieval import retrieve
-from .store import IndexData, load_index, rebuild_hint
+from .stores.folder import IndexData
 from .textnorm import normalise_for_matching
 
 HEADING_CHARS = 40
@@ -68,25 +67,27 @@ class Found:
 class Assistant:
     """Answers questions over one loaded index. Thread-safe for concurrent `ask` calls."""
 
-    def __init__(self, index: IndexData, index_dir: Path | None = None):
+    def __init__(self, index: IndexData, store: "stores.StoreTarget | None" = None):
         self.index = index
-        self.index_dir = index_dir
+        self.store = store or stores.parse_store(settings.DEFAULT_INDEX_DIR)
         try:
             self.embedder = load_embedder(index.embedder_name)
         except UnknownEmbedder as exc:
             raise UnknownEmbedder(f"{exc}; or build the index anew with the bundled embedder: "
-                                  f"{rebuild_hint(index_dir or settings.DEFAULT_INDEX_DIR)}") from exc
+                                  f"{self.store.rebuild_hint()}") from exc
         if self.embedder.dim != index.manifest["embedder"]["dim"]:
             raise QAError(f"embedder {self.embedder.name} gives dimension {self.embedder.dim}, "
                           f"the index holds {index.manifest['embedder']['dim']}: rebuild the index")
         self.reader = load_reader()
+        self.english_reader = load_reader("english")
         self._views = _views_of(index)
 
     @classmethod
     def load(cls, index_dir: str | Path = settings.DEFAULT_INDEX_DIR) -> "Assistant":
-        """Load the index at `index_dir` (raises IndexNotFound & co. with a fix-it message)."""
-        index_dir = Path(index_dir)
-        return cls(load_index(index_dir), index_dir)
+        """Load the index at `index_dir`: an index folder, or a store spec such as
+        `milvus-lite:index/milvus.db` (raises IndexNotFound & co. with a fix-it message)."""
+        target = stores.parse_store(index_dir)
+        return cls(stores.load(target), target)
 
     def documents(self) -> list[dict]:
         """Indexed documents: id, title, characters and chunks."""
@@ -126,14 +127,18 @@ class Assistant:
         parsed = analyse_question(question)
         names = self._question_names(parsed)
         query_vector = self.embedder.embed_batch([question], "query")[0]
-        hits = retrieve(self.index, query_vector, " ".join([question, *names["found"]]), n, docs)
+        hits = self.index.search(query_vector, " ".join([question, *names["found"]]), n, docs)
         chunks = [self.index.chunks[h.row] for h in hits[:settings.READER_PASSAGES]]
         texts = [self.index.documents[c.doc_id].text[c.start:c.end] for c in chunks]
         return Found(parsed, names, hits, chunks, texts)
 
     def read(self, found: "Found") -> list:
         """The reader's spans over the passages `find_passages` found (one batched call)."""
-        return self.reader.read(reader_question(found), found.texts)
+        reader = self.english_reader if found.question.language == "en" else self.reader
+        spans = []
+        for question in reader_questions(found):
+            spans += reader.read(question, found.texts)
+        return spans
 
     def score_spans(self, found: "Found", spans) -> list[ScoredSpan]:
         """The reader's spans placed in their documents, trap-checked and scored (not yet merged:
@@ -249,17 +254,20 @@ CHINESE_INTERROGATIVES = {"number": "多少", "percent": "百分之多少", "dat
 """How a Chinese question asks for each answer kind (`questions.ANSWER_TYPES`)."""
 
 
-def reader_question(found: Found) -> str:
-    """The question as the reader gets it. The reader learnt from Chinese questions only, so
-    an English one is read as a Chinese keyword question: its years, the Chinese words its
-    names and report terms were matched to (pinyin, glossary) and the interrogative of its
-    answer kind ('Who is the Party secretary of Wenzhou?' → '温州书记谁？'). Chosen on the dev
-    split: mean F1 0.650 as English, 0.643 English with the Chinese words appended, 0.675 so."""
+def reader_questions(found: Found, form: str | None = None) -> list[str]:
+    """The question as the reader gets it. A Chinese one as asked; an English one in the
+    form `settings.ENGLISH_QUESTION_FORM` names, built from a Chinese keyword question: its
+    years, the Chinese words its names and report terms were matched to (pinyin, glossary)
+    and the interrogative of its answer kind ('Who is the Party secretary of Wenzhou?' →
+    '温州书记谁？')."""
     parsed, terms = found.question, found.names["found"]
-    if parsed.language != "en" or not terms:
-        return parsed.text
+    form = form or settings.ENGLISH_QUESTION_FORM
+    if parsed.language != "en" or not terms or form == "asked":
+        return [parsed.text]
     years = "".join(f"{year}年" for year in parsed.years)
-    return f"{years}{''.join(terms)}{CHINESE_INTERROGATIVES[parsed.answer_type]}？"
+    keywords = f"{years}{''.join(terms)}{CHINESE_INTERROGATIVES[parsed.answer_type]}？"
+    return {"keywords": [keywords], "appended": [f"{parsed.text} {keywords}"],
+            "both": [keywords, parsed.text]}[form]
 
 
 def _views_of(index: IndexData) -> dict[str, _DocView]:

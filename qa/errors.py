@@ -30,6 +30,10 @@ class SourceNotFound(QAError, FileNotFoundError):
     """A path given to `qa index` that does not exist, cannot be read or holds no report."""
 
 
+class StoreUnavailable(QAError, ConnectionError):
+    """A store that cannot be reached or written (a Milvus server down, its extra missing)."""
+
+
 class TooManyRemovals(QAError, RuntimeError):
     """An index run that would remove most of the index without being told to."""
 

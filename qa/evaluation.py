@@ -241,11 +241,12 @@ def _select_questions(args) -> tuple[list[EvalItem], Path, str]:
     return items, index_dir, f"{what}: {len(items)} questions, index {index_dir}"
 
 
-def bench_index_dir(folder: Path, index_dir: Path) -> Path:
-    """Where a benchmark's index lives: `index_dir` when the user chose one, else its own
-    folder under BENCH_INDEX_ROOT (the reports' default index is never reused for it)."""
+def bench_index_dir(folder: Path, index_dir: "Path | str") -> "Path | str":
+    """Where a benchmark's index lives: `index_dir` (a folder or store spec) when the user
+    chose one, else its own folder under BENCH_INDEX_ROOT (the reports' default index is
+    never reused for it)."""
     if Path(index_dir) != settings.DEFAULT_INDEX_DIR:
-        return Path(index_dir)
+        return index_dir
     return BENCH_INDEX_ROOT / Path(folder).resolve().name
 
 
@@ -253,7 +254,7 @@ def prepare_bench_index(folder: Path, index_dir: Path) -> None:
     """Index `folder`/docs into `index_dir`, re-embedding only new or changed paragraphs."""
     from .indexing import update_index
 
-    report = update_index([Path(folder) / "docs"], Path(index_dir))
+    report = update_index([Path(folder) / "docs"], index_dir)
     print(f"{index_dir}: {report.summary()}", file=sys.stderr)
 
 

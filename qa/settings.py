@@ -36,6 +36,16 @@ EMBED_BATCH_SIZE = 32
 INDEX_FORMAT_VERSION = 3
 """Bumped whenever the on-disk layout changes; older indexes must be rebuilt."""
 
+MILVUS_COLLECTION = "reports"
+"""The alias a Milvus store serves when its spec names none (`milvus-lite:FILE.db`)."""
+
+MILVUS_BM25_TERMS = "qa"
+"""What Milvus's BM25 counts: "qa", the folder store's own lexical tokens (same passages
+from both stores), or "jieba", Milvus's jieba analyzer over the text (see stores/milvus.py)."""
+
+MILVUS_TIMEOUT_SECONDS = 10.0
+"""How long connecting to a Milvus server may take before `qa` says it cannot."""
+
 HNSW_MIN_CHUNKS = 200_000
 """At or above this many chunks the dense index is HNSW instead of exact (see bench/)."""
 
@@ -60,6 +70,11 @@ CANDIDATE_PASSAGES = 20
 READER_PASSAGES = 8
 """Best fused passages the trained reader reads for each question (one batched call).
 Chosen on the dev split: 5 / 8 / 10 passages gave dev mean F1 0.62 / 0.65 / 0.65."""
+
+ENGLISH_QUESTION_FORM = "appended"
+"""How the reader gets an English question (see `assistant.reader_questions`): "keywords"
+(a Chinese keyword question), "asked" (the English as asked), "appended" (the English
+with its Chinese keywords after it) or "both" (read twice, every span kept)."""
 
 READER_SPANS_PER_WINDOW = 5
 """Best spans kept from each reader window before scoring (an n-best list)."""

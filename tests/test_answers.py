@@ -59,9 +59,8 @@ def test_the_city_named_decides_the_figure(assistant):
     assert assistant.ask("丽水市委五届八次全会出席的候补委员有几名？").citations[0].doc.startswith("004")
 
 
-@pytest.mark.xfail(strict=True, reason="reader limitation: English questions score 16.7 F1 on the "
-                   "test split even read as Chinese keywords; this one answers '240个,建成重点项目150个'")
 def test_an_english_figure_question_is_cut_to_the_figure(assistant):
+    """Was a strict xfail with one reader ('240个,建成重点项目150个'); the English reader cuts it."""
     assert assistant.ask("How many key projects did Quanzhou start in 2023?").answer == "240个"
 
 

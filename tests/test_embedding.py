@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from qa.dense import build_dense_index, search_dense
+from qa.stores.dense import build_dense_index, search_dense
 from qa.embedding import load_embedder
 from qa.errors import UnknownEmbedder
 

@@ -8,7 +8,7 @@ import pytest
 
 from qa.errors import IndexCorrupted, IndexLocked, IndexMismatch, IndexNotFound
 from qa.indexing import update_index
-from qa.store import MANIFEST, load_index, lock_index
+from qa.stores.folder import MANIFEST, load_index, lock_index
 
 DOC_A = "甲市2023年开工重点项目240个。甲市新增就业9.5万人。"
 DOC_B = "乙市市委书记王明讲话。乙市出席会议的委员42名。"
@@ -142,7 +142,7 @@ def test_adding_a_file_after_a_settings_change_keeps_every_document(corpus, tmp_
     build(corpus, index_dir)
     manifest = json.loads((index_dir / MANIFEST).read_text())
     manifest["chunking"]["pipeline"] = "older-code"
-    from qa.store import write_atomically
+    from qa.stores.folder import write_atomically
 
     write_atomically(index_dir / MANIFEST, json.dumps(manifest))
     extra = tmp_path / "extra.txt"
@@ -236,7 +236,7 @@ def test_the_manifest_swap_waits_for_the_data_to_reach_the_disk(corpus, tmp_path
     cannot leave a manifest pointing at data that never reached the disk."""
     import os
 
-    import qa.store as store
+    import qa.stores.folder as store
 
     events, real_fsync, real_replace = [], os.fsync, os.replace
 

@@ -73,17 +73,23 @@ def test_reader_finds_the_span_in_each_language(question, expected):
     assert best.score > best.null_score
 
 
-def test_an_english_question_is_read_as_chinese_keywords(assistant):
-    """The reader learnt from Chinese questions; English ones reach it as the Chinese words
-    their names and terms match, plus the interrogative of their answer kind."""
-    from qa.assistant import reader_question
+def test_an_english_question_reaches_the_reader_in_each_form(assistant):
+    """English questions can reach the reader as asked, as the Chinese words their names
+    and terms match plus the interrogative of their answer kind, or both; Chinese ones
+    always as asked."""
+    from qa.assistant import reader_questions
 
     found = assistant.find_passages("How many key projects did Quanzhou start in 2023?", 8)
-    assert reader_question(found) == "2023年泉州重点项目开工多少？"
+    asked = found.question.text
+    assert reader_questions(found, "keywords") == ["2023年泉州重点项目开工多少？"]
+    assert reader_questions(found, "asked") == [asked]
+    assert reader_questions(found, "appended") == [f"{asked} 2023年泉州重点项目开工多少？"]
+    assert reader_questions(found, "both") == ["2023年泉州重点项目开工多少？", asked]
     found = assistant.find_passages("Who is the Party secretary of Wenzhou?", 8)
-    assert reader_question(found) == "温州书记谁？"
+    assert reader_questions(found, "keywords") == ["温州书记谁？"]
     found = assistant.find_passages("泉州开工重点项目多少个？", 8)
-    assert reader_question(found) == "泉州开工重点项目多少个？"
+    for form in ("keywords", "asked", "appended", "both"):
+        assert reader_questions(found, form) == ["泉州开工重点项目多少个？"]
 
 
 def test_reader_says_a_passage_does_not_answer():
@@ -99,16 +105,29 @@ def test_reader_spans_are_cut_from_the_original_text():
         assert text and text == text.strip()
 
 
-def test_shipped_reader_is_compact_and_checksummed(tmp_path):
+def test_the_english_reader_reads_an_english_question_as_asked():
+    """What the code-switched training taught: the English reader places the figure of an
+    English question over a Chinese passage, where the main reader does not."""
+    question = "How many key projects were started in 2023?"
+    english = load_reader("english").read(question, [PASSAGE])
+    assert PASSAGE[english[0].start:english[0].end] == "240个"
+    assert english[0].score > english[0].null_score
+    main = load_reader().read(question, [PASSAGE])
+    assert PASSAGE[main[0].start:main[0].end] != "240个"
+
+
+@pytest.mark.parametrize("role", ["main", "english"])
+def test_shipped_readers_are_compact_and_checksummed(tmp_path, role):
     import shutil
 
     from qa.errors import QAError
-    from qa.reader.runtime import MODEL_DIR, load_reader_manifest
+    from qa.reader.runtime import READER_ROLES, load_reader_manifest
 
-    manifest = load_reader_manifest(MODEL_DIR)
-    assert (MODEL_DIR / manifest["file"]).stat().st_size < 50_000_000
+    model_dir = READER_ROLES[role]
+    manifest = load_reader_manifest(model_dir)
+    assert (model_dir / manifest["file"]).stat().st_size < 50_000_000
     assert manifest["training_data"] and manifest["training"]["seed"] is not None
-    shutil.copytree(MODEL_DIR, tmp_path / "model")
+    shutil.copytree(model_dir, tmp_path / "model")
     with open(tmp_path / "model" / manifest["file"], "r+b") as f:
         f.seek(1000)
         f.write(b"\x00\x01\x02")

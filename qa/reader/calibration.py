@@ -4,7 +4,7 @@ Written by `python eval/calibrate.py --write`; do not edit by hand. A logistic
 regression over `scoring.FEATURES`; answers below ABSTAIN_BELOW are withheld.
 """
 
-INTERCEPT = -3.9411
-COEFFICIENTS = {"reader": 0.2122, "margin": 0.107, "passage": 0.3704, "year": 0.195, "intent": 0.5833, "english": -0.266, "kind": 0.5124}
-ABSTAIN_BELOW = 0.02
+INTERCEPT = -3.9951
+COEFFICIENTS = {"reader": 0.209, "margin": 0.114, "passage": 0.4428, "year": 0.2398, "intent": 0.5515, "english": -0.2751, "kind": 0.4724}
+ABSTAIN_BELOW = 0.03
 """Answers less confident than this are withheld ("not found in the reports")."""

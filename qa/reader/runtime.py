@@ -151,8 +151,14 @@ def _session(path: str):
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
-@lru_cache(maxsize=1)
-def load_reader() -> Reader:
-    """The shipped reader (checksum verified), loaded once per process."""
-    manifest = load_reader_manifest(MODEL_DIR)
-    return Reader(MODEL_DIR / manifest["file"], manifest["window"])
+READER_ROLES = {"main": MODEL_DIR, "english": MODEL_DIR / "english"}
+"""The shipped readers: the main one (Chinese questions), and one that also learnt from
+questions code-switched into English, which English questions go to."""
+
+
+@lru_cache(maxsize=len(READER_ROLES))
+def load_reader(role: str = "main") -> Reader:
+    """A shipped reader (checksum verified), loaded once per process."""
+    model_dir = READER_ROLES[role]
+    manifest = load_reader_manifest(model_dir)
+    return Reader(model_dir / manifest["file"], manifest["window"])

@@ -1,4 +1,4 @@
-"""Read and write the index directory: the only module that touches it.
+"""The folder store: read and write an index directory (the default store).
 
 Layout: `manifest.json` (format version, embedder, chunk settings, per-document hashes,
 and the name and checksums of the current data folder) beside one `data-<id>/` folder
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import settings
-from .chunking import Chunk, Sentence, make_chunk_id
-from .documents import Document
-from .errors import IndexCorrupted, IndexLocked, IndexMismatch, IndexNotFound
+from .. import settings
+from ..chunking import Chunk, Sentence, make_chunk_id
+from ..documents import Document
+from ..errors import IndexCorrupted, IndexLocked, IndexMismatch, IndexNotFound
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
@@ -47,6 +47,12 @@ class IndexData:
     @property
     def embedder_name(self) -> str:
         return self.manifest["embedder"]["name"]
+
+    def search(self, query_vector: np.ndarray, question: str, n: int, docs: list[str] | None = None) -> list:
+        """The `n` best chunks (`retrieval.Hit`) by fused dense (FAISS) and BM25 (bm25s) rank."""
+        from ..retrieval import retrieve
+
+        return retrieve(self, query_vector, question, n, docs)
 
 
 def rebuild_hint(index_dir: Path) -> str:
@@ -230,3 +236,22 @@ def remove_stale_data(index_dir: Path, keep: str) -> None:
             shutil.rmtree(path, ignore_errors=True)
         elif path.name.startswith(f".{MANIFEST}.") and path.name.endswith(".tmp"):
             path.unlink(missing_ok=True)
+
+
+def load_target(target, vectors: bool = False) -> IndexData:
+    """`stores.load` for a folder (vectors are always loaded: they are one small file)."""
+    return load_index(target.folder)
+
+
+def save_target(target, index: IndexData) -> None:
+    save_index(target.folder, index)
+
+
+def read_target_manifest(target) -> dict:
+    return read_manifest(target.folder)
+
+
+def cleanup_target(target, keep: str | None) -> None:
+    if keep is None:
+        keep = read_manifest(target.folder)["data_dir"]
+    remove_stale_data(target.folder, keep)

@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .textnorm import lexical_tokens
+from ..textnorm import lexical_tokens
 
 
 def build_lexical_index(texts: Sequence[str], tokenizer: str):

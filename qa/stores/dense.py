@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import settings
+from .. import settings
 
 
 def build_dense_index(vectors: np.ndarray):
