@@ -8,6 +8,7 @@ injected into Milvus inserts to stand for a killed run.
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -74,7 +75,8 @@ def test_milvus_returns_the_folder_stores_passages_on_the_seeds(seed_index, seed
     assert milvus.chunks == folder.chunks and milvus.sentences == folder.sentences
     assert {d: doc.text for d, doc in milvus.documents.items()} == {d: doc.text for d, doc in folder.documents.items()}
     assistant = Assistant(folder)
-    questions = [json.loads(line)["question"] for line in open("eval/qa.jsonl", encoding="utf-8")]
+    qa_file = Path(__file__).resolve().parent.parent / "eval" / "qa.jsonl"
+    questions = [json.loads(line)["question"] for line in open(qa_file, encoding="utf-8")]
     overlap = []
     for q in questions[::3]:
         v = assistant.embedder.embed_batch([q], "query")[0]
