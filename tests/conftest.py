@@ -12,6 +12,21 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 
 
+DOC_A = "甲市2023年开工重点项目240个。甲市新增就业9.5万人。"
+DOC_B = "乙市市委书记王明讲话。乙市出席会议的委员42名。"
+DOC_C = "丙县2024年计划新建学校12所。"
+"""Three tiny reports for index tests; `corpus` holds the first two."""
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "a.txt").write_text(DOC_A, encoding="utf-8")
+    (folder / "b.txt").write_text(DOC_B, encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     return SEEDS

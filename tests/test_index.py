@@ -5,28 +5,17 @@ import shutil
 
 import numpy as np
 import pytest
+from conftest import DOC_B, DOC_C
 
 from qa.errors import IndexCorrupted, IndexLocked, IndexMismatch, IndexNotFound
 from qa.indexing import update_index
 from qa.stores.folder import MANIFEST, load_index, lock_index
 
-DOC_A = "甲市2023年开工重点项目240个。甲市新增就业9.5万人。"
-DOC_B = "乙市市委书记王明讲话。乙市出席会议的委员42名。"
-DOC_C = "丙县2024年计划新建学校12所。"
 
 
 def build(folder, index_dir, warnings=None):
     return update_index([folder], index_dir, progress=False,
                         warn=(warnings.append if warnings is not None else lambda line: None))
-
-
-@pytest.fixture()
-def corpus(tmp_path):
-    folder = tmp_path / "reports"
-    folder.mkdir()
-    (folder / "a.txt").write_text(DOC_A, encoding="utf-8")
-    (folder / "b.txt").write_text(DOC_B, encoding="utf-8")
-    return folder
 
 
 def test_build_then_load_round_trip(corpus, tmp_path):
