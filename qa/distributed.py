@@ -61,7 +61,7 @@ class RayIndexer:
         """{doc id: Document or the error that skipped it}, as `indexing._read_changed` wants."""
         import ray
 
-        from .chunking import Chunk, Sentence
+        from .chunking import Chunk, Sentence, make_chunk_id
         from .documents import Document
 
         items = [{"doc_id": d, "path": str(p)} for d, p in paths.items()]
@@ -83,7 +83,7 @@ class RayIndexer:
                 continue
             doc = Document(doc_id, row["title"], row["text"], row["sha256"], tuple(int(p) for p in row["page_starts"]))
             spans = [(int(s), int(e)) for s, e in np.asarray(row["chunks"]).reshape(-1, 2)]
-            units = {"chunks": [Chunk(_chunk_id(doc_id, s, e), doc_id, s, e) for s, e in spans],
+            units = {"chunks": [Chunk(make_chunk_id(doc_id, s, e), doc_id, s, e) for s, e in spans],
                      "sentences": [Sentence(doc_id, int(s), int(e))
                                    for s, e in np.asarray(row["sentences"]).reshape(-1, 2)]}
             mine = vectors.get(doc_id, {})
@@ -92,12 +92,6 @@ class RayIndexer:
             self.prepared[doc_id] = (units, {"chunks": stacked})
             out[doc_id] = doc
         return out
-
-
-def _chunk_id(doc_id: str, start: int, end: int) -> str:
-    from .chunking import make_chunk_id
-
-    return make_chunk_id(doc_id, start, end)
 
 
 def _read_and_split(row: dict) -> dict:

@@ -386,9 +386,9 @@ def assemble_index(documents: dict[str, Document], old: _OldIndex | None, embedd
                  "page_starts": list(doc.page_starts), "chunks": chunk_counts[doc_id],
                  "root": (roots or {}).get(doc_id)}
         for doc_id, doc in documents.items()})
-    texts = [documents[c.doc_id].text[c.start:c.end] for c in units["chunks"]]
     if not search_structures:  # the store searches itself (Milvus)
         return IndexData(manifest, documents, units["chunks"], units["sentences"], stacked["chunks"], None, None)
+    texts = [documents[c.doc_id].text[c.start:c.end] for c in units["chunks"]]
     lexical = build_lexical_index(texts, manifest["lexical_tokenizer"]) if texts else None
     return IndexData(manifest, documents, units["chunks"], units["sentences"], stacked["chunks"],
                      build_dense_index(stacked["chunks"]), lexical)
