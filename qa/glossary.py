@@ -4,16 +4,20 @@ An English question shares no characters with a Chinese report, so BM25 and the 
 overlap see nothing but names. This glossary gives them the report's own vocabulary
 (party secretary → 书记, key projects → 重点项目). It is domain vocabulary, written from
 the genre (work reports, plenum resolutions), not from any question: each entry is a
-term such documents routinely use. Longer phrases are matched first.
+term such documents routinely use. Longer phrases are matched first, word by word on
+Snowball stems, so inflected forms meet their entry ('deputy party secretaries' →
+'party secretary', 'attending' → 'attended').
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 GLOSSARY: dict[str, str] = {
     # offices and bodies
     "party secretary": "书记", "secretary": "书记", "deputy secretary": "副书记",
+    "deputy": "副", "vice": "副",
     "mayor": "市长", "deputy mayor": "副市长", "governor": "省长",
     "standing committee": "常委会", "party committee": "市委", "municipal committee": "市委",
     "committee members": "委员", "members": "委员", "alternate members": "候补委员",
@@ -59,7 +63,41 @@ GLOSSARY: dict[str, str] = {
 }
 """English term (lower case) → the Chinese word reports use for it."""
 
-_PATTERN = re.compile(r"\b(" + "|".join(sorted(map(re.escape, GLOSSARY), key=len, reverse=True)) + r")\b")
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def stems(english: str) -> tuple[str, ...]:
+    """Snowball stems of the words of an English text ("people's" → 'peopl')."""
+    return tuple(_stemmer().stemWords(re.findall(r"[a-z0-9]+", english.lower().replace("'s", ""))))
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmed_glossary() -> dict[tuple[str, ...], str]:
+    return {stems(term): chinese for term, chinese in GLOSSARY.items()}
+
+
+_LONGEST = max(len(term.split()) for term in GLOSSARY) + 1
+
+
+def glossary_terms(english_question: str) -> list[str]:
+    """The Chinese words of the glossary entries in an English question, longest match first."""
+    table, words = _stemmed_glossary(), stems(english_question)
+    out, i = [], 0
+    while i < len(words):
+        for n in range(min(_LONGEST, len(words) - i), 0, -1):
+            if words[i:i + n] in table:
+                out.append(table[words[i:i + n]])
+                i += n
+                break
+        else:
+            i += 1
+    return out
 
 
 _ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
@@ -79,7 +117,7 @@ def chinese_numeral(n: int) -> str:
 def chinese_terms(english_question: str) -> tuple[str, ...]:
     """Chinese words for the glossary terms and ordinals ('13th' → 十三) in an English question."""
     text = english_question.lower()
-    terms = [GLOSSARY[m] for m in _PATTERN.findall(text)]
+    terms = glossary_terms(text)
     for digits, word in _ORDINAL.findall(text):
         n = int(digits) if digits else _ORDINAL_WORDS.index(word) + 1
         if 0 < n < 100:

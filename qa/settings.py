@@ -76,6 +76,12 @@ ENGLISH_QUESTION_FORM = "appended"
 (a Chinese keyword question), "asked" (the English as asked), "appended" (the English
 with its Chinese keywords after it) or "both" (read twice, every span kept)."""
 
+READER_SIMPLIFIED = True
+"""The reader reads question and passages in Simplified script (`reader.runtime`)."""
+
+READER_ONE_SENTENCE = True
+"""Reader spans stay inside one sentence (`reader.runtime`)."""
+
 READER_SPANS_PER_WINDOW = 5
 """Best spans kept from each reader window before scoring (an n-best list)."""
 

@@ -4,7 +4,7 @@ Written by `python eval/calibrate.py --write`; do not edit by hand. A logistic
 regression over `scoring.FEATURES`; answers below ABSTAIN_BELOW are withheld.
 """
 
-INTERCEPT = -3.9951
-COEFFICIENTS = {"reader": 0.209, "margin": 0.114, "passage": 0.4428, "year": 0.2398, "intent": 0.5515, "english": -0.2751, "kind": 0.4724}
-ABSTAIN_BELOW = 0.03
+INTERCEPT = -3.7879
+COEFFICIENTS = {"reader": 0.1982, "margin": 0.1174, "passage": 0.2793, "year": 0.3213, "intent": 0.3947, "english": -0.5088, "kind": 0.4459}
+ABSTAIN_BELOW = 0.08
 """Answers less confident than this are withheld ("not found in the reports")."""

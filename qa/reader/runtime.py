@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +23,7 @@ import numpy as np
 
 from .. import settings
 from ..errors import QAError
+from ..textnorm import to_simplified
 from .tokenizer import load_tokenizer
 from .weights import load_engine_weights
 from .windows import QUESTION_PREFIX, make_windows, pad_windows
@@ -73,7 +75,13 @@ class Reader:
         return sorted(out, key=lambda c: -c.score)
 
     def windows(self, question: str, passages: list[str]):
-        encoded = self.tokenizer.encode_batch([QUESTION_PREFIX + question, *passages])
+        """Token windows of the question over each passage, both read in Simplified script
+        (`textnorm.to_simplified` keeps every character's place, so offsets hold for the
+        original text)."""
+        texts = [question, *passages]
+        if settings.READER_SIMPLIFIED:
+            texts = [to_simplified(t) for t in texts]
+        encoded = self.tokenizer.encode_batch([QUESTION_PREFIX + texts[0], *texts[1:]])
         return make_windows(encoded[0], encoded[1:], (self.tokenizer.bos, self.tokenizer.eos),
                             self.max_tokens, self.stride_tokens, self.max_question_tokens)
 
@@ -103,13 +111,16 @@ def _best_spans(window, start_logits, end_logits, text: str, top_n: int, max_tok
         if not np.isfinite(pair[i, j]):
             break
         start, end = _trimmed(text, int(window.char_starts[ctx[i]]), int(window.char_ends[ctx[j]]))
-        if end <= start or (start, end) in seen:
+        if end <= start or (start, end) in seen or (settings.READER_ONE_SENTENCE and _SENTENCE_END.search(text, start, end)):
             continue
         seen.add((start, end))
         out.append(SpanCandidate(window.passage, start, end, float(pair[i, j]), null))
         if len(out) == top_n:
             break
     return out
+
+
+_SENTENCE_END = re.compile(r"[。！？\n]")
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:

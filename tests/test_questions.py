@@ -1,0 +1,35 @@
+"""Reading an English question: its answer kind and its report terms, plural or not."""
+
+import pytest
+
+from qa.glossary import chinese_terms
+from qa.questions import analyse_question
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("Who is the Party secretary of Wenzhou?", "person"),
+    ("Which deputy party secretaries of Wenzhou attended the plenary session?", "person"),
+    ("Which officials presided over the meeting?", "person"),
+    ("Which counties in Quanzhou were praised for copyright protection?", "place"),
+    ("Which city hosted the meeting?", "place"),
+    ("Which government departments are in charge of the campaign?", "org"),
+    ("How many key projects did Quanzhou start in 2023?", "number"),
+    ("What did the Party committee decide about housing?", "phrase"),
+])
+def test_english_answer_kinds_read_singular_and_plural_nouns(question, kind):
+    assert analyse_question(question).answer_type == kind
+
+
+@pytest.mark.parametrize("question,terms", [
+    ("Which deputy party secretaries attended?", ("副", "书记", "出席")),
+    ("How many alternate members attended the plenary session?", ("候补委员", "出席", "全会")),
+    ("How many key projects were started?", ("重点项目", "开工")),
+    ("How many enterprises are attending?", ("企业", "出席")),
+    ("What did the people's congress decide on rental housing in the 14th five-year plan?",
+     ("人大", "租赁住房", "十四五", "十四")),
+])
+def test_glossary_terms_meet_inflected_english(question, terms):
+    """Glossary entries match on word stems, longest first ('deputy party secretaries' →
+    副 + 书记), and ordinals become Chinese numerals."""
+    assert chinese_terms(question) == terms
+
