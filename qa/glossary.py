@@ -64,7 +64,6 @@ GLOSSARY: dict[str, str] = {
 """English term (lower case) → the Chinese word reports use for it."""
 
 
-
 @functools.lru_cache(maxsize=1)
 def _stemmer():
     import snowballstemmer

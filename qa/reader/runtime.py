@@ -111,7 +111,7 @@ def _best_spans(window, start_logits, end_logits, text: str, top_n: int, max_tok
         if not np.isfinite(pair[i, j]):
             break
         start, end = _trimmed(text, int(window.char_starts[ctx[i]]), int(window.char_ends[ctx[j]]))
-        if end <= start or (start, end) in seen or (settings.READER_ONE_SENTENCE and _SENTENCE_END.search(text, start, end)):
+        if end <= start or (start, end) in seen or _crosses_sentence_end(text, start, end):
             continue
         seen.add((start, end))
         out.append(SpanCandidate(window.passage, start, end, float(pair[i, j]), null))
@@ -120,7 +120,13 @@ def _best_spans(window, start_logits, end_logits, text: str, top_n: int, max_tok
     return out
 
 
-_SENTENCE_END = re.compile(r"[。！？\n]")
+_SENTENCE_END = re.compile(r"[。！？]")
+
+
+def _crosses_sentence_end(text: str, start: int, end: int) -> bool:
+    """True for a span running across 。！？ (`settings.READER_ONE_SENTENCE`). A line break
+    does not count: dirty reports break lines mid-sentence."""
+    return settings.READER_ONE_SENTENCE and _SENTENCE_END.search(text, start, end) is not None
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
