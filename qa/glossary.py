@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 
 GLOSSARY: dict[str, str] = {
     # offices and bodies
@@ -64,11 +65,17 @@ GLOSSARY: dict[str, str] = {
 """English term (lower case) → the Chinese word reports use for it."""
 
 
-@functools.lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer
+_LOCAL = threading.local()
 
-    return snowballstemmer.stemmer("english")
+
+def _stemmer():
+    """This thread's Snowball stemmer: one keeps its word in fields while stemming, so a
+    stemmer shared by the server's threads mixes their words up (IndexError, wrong stems)."""
+    if not hasattr(_LOCAL, "stemmer"):
+        import snowballstemmer
+
+        _LOCAL.stemmer = snowballstemmer.stemmer("english")
+    return _LOCAL.stemmer
 
 
 def stems(english: str) -> tuple[str, ...]:

@@ -1,5 +1,7 @@
 """Reading an English question: its answer kind and its report terms, plural or not."""
 
+import threading
+
 import pytest
 
 from qa.glossary import chinese_terms
@@ -33,3 +35,23 @@ def test_glossary_terms_meet_inflected_english(question, terms):
     副 + 书记), and ordinals become Chinese numerals."""
     assert chinese_terms(question) == terms
 
+
+
+def test_glossary_terms_are_the_same_from_many_threads():
+    """The server answers on many threads at once: each gets its own stemmer (a shared
+    Snowball stemmer garbled words and raised IndexError under load)."""
+    questions = ["Which deputy party secretaries of Wenzhou attended the plenary session?",
+                 "How many key projects were started in 2023 by the enterprises attending?"]
+    expected = [chinese_terms(q) for q in questions]
+    seen = []
+
+    def ask_many():
+        for _ in range(200):
+            seen.extend(chinese_terms(q) == e for q, e in zip(questions, expected))
+
+    threads = [threading.Thread(target=ask_many) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 8 * 200 * 2 and all(seen)
