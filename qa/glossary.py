@@ -84,19 +84,18 @@ def stems(english: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=1)
-def _stemmed_glossary() -> dict[tuple[str, ...], str]:
-    return {stems(term): chinese for term, chinese in GLOSSARY.items()}
-
-
-_LONGEST = max(len(term.split()) for term in GLOSSARY) + 1
+def _stemmed_glossary() -> tuple[dict[tuple[str, ...], str], int]:
+    """The glossary keyed by the stems of its terms, and the most stems a term has."""
+    table = {stems(term): chinese for term, chinese in GLOSSARY.items()}
+    return table, max(map(len, table))
 
 
 def glossary_terms(english_question: str) -> list[str]:
     """The Chinese words of the glossary entries in an English question, longest match first."""
-    table, words = _stemmed_glossary(), stems(english_question)
+    (table, longest), words = _stemmed_glossary(), stems(english_question)
     out, i = [], 0
     while i < len(words):
-        for n in range(min(_LONGEST, len(words) - i), 0, -1):
+        for n in range(min(longest, len(words) - i), 0, -1):
             if words[i:i + n] in table:
                 out.append(table[words[i:i + n]])
                 i += n
