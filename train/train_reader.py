@@ -42,6 +42,9 @@ SETTINGS = dict(
     neg_rate=0.35,           # hard-negative paragraphs per question
     english_share=0.0,       # share of questions code-switched into English (CC-CEDICT glosses)
     english_full_share=0.6,  # of those, the share with every known word turned English (else half)
+    english_questions="",    # JSON Lines {"id", "en"}: questions translated into English by hand
+    translated_share=0.0,    # share of translated questions asked in English (before code-switching)
+    appended_share=0.5,      # of those, the share with some Chinese keywords after the English
     init="",                 # start from this run's reader.pt (continued training); "" = the engine
     keep_miss_windows=0.25,  # share kept of a paragraph's own windows that miss the answer
     epochs=2.5,
@@ -79,7 +82,7 @@ def load_squad(path: str, source: str) -> list[dict]:
                     start = context.find(answer["text"])
                 if start < 0 or not answer["text"].strip():
                     continue
-                items.append(dict(question=qa["question"], context=context, start=start,
+                items.append(dict(id=f"{source}:{qa['id']}", question=qa["question"], context=context, start=start,
                                   text=answer["text"], article=f"{source}:{article['id']}",
                                   paragraph=f"{source}:{article['id']}:{p_index}"))
     return items
@@ -202,6 +205,50 @@ def english_some(items: list[dict], share: float, full_share: float, rng: random
             else i for i in items]
 
 
+_KEYWORD_TAGS = ("n", "v", "m", "t", "eng", "a", "r")  # jieba tags of words a keyword question keeps
+
+
+def chinese_keywords(question: str, rng: random.Random) -> str:
+    """Some content words of the Chinese question run together, as `assistant.reader_questions`
+    appends to an English question the Chinese words its names and terms were matched to."""
+    import jieba.posseg
+
+    words = [w for w, tag in jieba.posseg.lcut(question.strip().rstrip("？?"))
+             if tag.startswith(_KEYWORD_TAGS) and w.strip() and rng.random() < 0.6]
+    return "".join(words) + "？" if words else ""
+
+
+def load_translations(path: str) -> dict[str, str]:
+    """Question id → its English translation, from a JSON Lines file or a folder of them."""
+    if not path:
+        return {}
+    source = ROOT / path
+    files = sorted(source.glob("*.jsonl")) if source.is_dir() else [source]
+    out = {}
+    for file in files:
+        for line in file.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if row.get("en", "").strip():
+                    out[row["id"]] = row["en"].strip()
+    return out
+
+
+def translate_some(items: list[dict], cfg: dict, rng: random.Random) -> tuple[list[dict], list[dict]]:
+    """(items asked in English by their hand translation, the rest). Of the English ones,
+    `appended_share` carry some of the Chinese question's words after the English."""
+    translations = load_translations(cfg["english_questions"])
+    english, rest = [], []
+    for item in items:
+        en = translations.get(item["id"])
+        if en and rng.random() < cfg["translated_share"]:
+            keywords = chinese_keywords(item["question"], rng) if rng.random() < cfg["appended_share"] else ""
+            english.append({**item, "question": f"{en} {keywords}".strip()})
+        else:
+            rest.append(item)
+    return english, rest
+
+
 def build_features(items: list[dict], cfg: dict, rng: random.Random):
     """Windows with start/end token labels (0, the <s> token, when the window lacks the answer)."""
     import numpy as np
@@ -281,11 +328,12 @@ def prepare_features(cfg: dict, run: Run) -> list:
     items = simplify_some(load_squad(cfg["drcd"], "drcd"), cfg["simplified_share"], rng) \
         + load_squad(cfg["cmrc"], "cmrc")
     negatives = hard_negatives(items, cfg["neg_rate"], rng)
-    items = english_some(items + negatives, cfg["english_share"], cfg["english_full_share"], rng)
+    translated, rest = translate_some(items + negatives, cfg, rng)
+    items = translated + english_some(rest, cfg["english_share"], cfg["english_full_share"], rng)
     features = build_features(items, cfg, rng)
     positives = sum(1 for f in features if f[1] > 0)
     run.say(f"data: {len(items) - len(negatives)} questions, {len(negatives)} hard negatives, {len(features)} windows "
-            f"({positives} hold the answer)")
+            f"({positives} hold the answer), {len(translated)} asked in hand-translated English")
     return features
 
 

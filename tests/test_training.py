@@ -1,0 +1,55 @@
+"""train/train_reader.py: the hand-translated English questions the English reader learns from."""
+
+import importlib.util
+import json
+import random
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _trainer():
+    spec = importlib.util.spec_from_file_location("train_reader", ROOT / "train/train_reader.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ITEMS = [dict(id=f"drcd:{i}", question=q, context="", start=0, text="", paragraph=str(i))
+             for i, q in enumerate(["泉州2023年粮食产量是多少？", "温州市委书记是谁？", "丽水的口号是什么？"])]
+
+
+def _translations(tmp_path: Path) -> Path:
+    path = tmp_path / "en.jsonl"
+    rows = [{"id": "drcd:0", "en": "How much grain did Quanzhou harvest in 2023?"},
+            {"id": "drcd:1", "en": "Who is Wenzhou's Party secretary?"}, {"id": "drcd:2", "en": " "}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_translations_replace_the_question_and_blank_ones_are_skipped(tmp_path):
+    trainer = _trainer()
+    cfg = dict(english_questions=str(_translations(tmp_path)), translated_share=1.0, appended_share=0.0)
+    english, rest = trainer.translate_some(ITEMS, cfg, random.Random(0))
+    assert [i["question"] for i in english] == ["How much grain did Quanzhou harvest in 2023?",
+                                                "Who is Wenzhou's Party secretary?"]
+    assert [i["id"] for i in rest] == ["drcd:2"] and rest[0]["question"] == ITEMS[2]["question"]
+    assert trainer.translate_some(ITEMS, {**cfg, "translated_share": 0.0}, random.Random(0))[0] == []
+
+
+def test_appended_keywords_are_words_of_the_chinese_question(tmp_path):
+    trainer = _trainer()
+    cfg = dict(english_questions=str(_translations(tmp_path)), translated_share=1.0, appended_share=1.0)
+    english, _ = trainer.translate_some(ITEMS, cfg, random.Random(3))
+    for item, original in zip(english, ITEMS):
+        en, _, keywords = item["question"].partition("? ")
+        assert re.fullmatch(r"[\u4e00-\u9fff0-9]+？", keywords), item["question"]
+        assert set(keywords[:-1]) <= set(original["question"])
+
+
+def test_no_translation_file_changes_nothing():
+    trainer = _trainer()
+    english, rest = trainer.translate_some(ITEMS, dict(english_questions="", translated_share=1.0,
+                                                       appended_share=0.5), random.Random(0))
+    assert english == [] and rest == ITEMS
