@@ -68,7 +68,7 @@ GLOSSARY: dict[str, str] = {
 _LOCAL = threading.local()
 
 
-def _stemmer():
+def stemmer():
     """This thread's Snowball stemmer: one keeps its word in fields while stemming, so a
     stemmer shared by the server's threads mixes their words up (IndexError, wrong stems)."""
     if not hasattr(_LOCAL, "stemmer"):
@@ -80,7 +80,7 @@ def _stemmer():
 
 def stems(english: str) -> tuple[str, ...]:
     """Snowball stems of the words of an English text ("people's" → 'peopl')."""
-    return tuple(_stemmer().stemWords(re.findall(r"[a-z0-9]+", english.lower().replace("'s", ""))))
+    return tuple(stemmer().stemWords(re.findall(r"[a-z0-9]+", english.lower().replace("'s", ""))))
 
 
 @functools.lru_cache(maxsize=1)
@@ -92,8 +92,18 @@ def _stemmed_glossary() -> tuple[dict[tuple[str, ...], str], int]:
 
 def glossary_terms(english_question: str) -> list[str]:
     """The Chinese words of the glossary entries in an English question, longest match first."""
+    return _glossary_match(english_question)[0]
+
+
+def unmatched_words(english_question: str) -> list[str]:
+    """The words of an English question that no glossary entry matched, in order."""
+    return _glossary_match(english_question)[1]
+
+
+def _glossary_match(english_question: str) -> tuple[list[str], list[str]]:
     (table, longest), words = _stemmed_glossary(), stems(english_question)
-    out, i = [], 0
+    raw = re.findall(r"[a-z0-9]+", english_question.lower().replace("'s", ""))
+    out, left, i = [], [], 0
     while i < len(words):
         for n in range(min(longest, len(words) - i), 0, -1):
             if words[i:i + n] in table:
@@ -101,8 +111,9 @@ def glossary_terms(english_question: str) -> list[str]:
                 i += n
                 break
         else:
+            left.append(raw[i])
             i += 1
-    return out
+    return out, left
 
 
 _ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",

