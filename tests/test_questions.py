@@ -17,6 +17,11 @@ from qa.questions import analyse_question
     ("Which government departments are in charge of the campaign?", "org"),
     ("How many key projects did Quanzhou start in 2023?", "number"),
     ("What did the Party committee decide about housing?", "phrase"),
+    # a measure asked for with 'what was' is a figure, not a phrase
+    ("What was Quanzhou GDP in 2022?", "number"),
+    ("What is Lishui's per capita disposable income?", "number"),
+    ("What was the total industrial output value of Quanzhou?", "number"),
+    ("What was the theme of the plenary session?", "phrase"),
 ])
 def test_english_answer_kinds_read_singular_and_plural_nouns(question, kind):
     assert analyse_question(question).answer_type == kind
