@@ -211,8 +211,8 @@ class Assistant:
         search = []
         if parsed.language == "en":
             found += chinese_terms(parsed.text)
-            names = {w.lower() for name in parsed.latin_names for w in name.split()}
-            rest = " ".join(w for w in unmatched_words(parsed.text) if w not in names)
+            pinyin = {w.lower() for name in parsed.latin_names for w in name.split()}
+            rest = " ".join(w for w in unmatched_words(parsed.text) if w not in pinyin)
             found += chinese_words(rest, [self._all_text])
             search = list(chinese_words(parsed.text, [self._all_text]))
         found = list(dict.fromkeys(found))
