@@ -56,20 +56,25 @@ def chunk_document(doc: Document, chunk_chars: int = settings.CHUNK_CHARS,
     chunks = []
     for region_start, region_end in find_content_regions(doc.text):
         view = join_broken_lines(doc.text[region_start:region_end])
+        previous = -1
         for piece in splitter.create_documents([view]):
-            start = locate_piece(view, piece.page_content, piece.metadata["start_index"])
+            start = previous = locate_piece(view, piece.page_content, piece.metadata["start_index"], previous)
             span = (region_start + start, region_start + start + len(piece.page_content))
             chunks.append(Chunk(make_chunk_id(doc.doc_id, *span), doc.doc_id, *span))
     return chunks
 
 
-def locate_piece(text: str, piece: str, start_index: int) -> int:
-    """Where `piece` starts in `text`. LangChain's `start_index` searches on from the end of
-    the previous chunk less the overlap, so text that repeats an earlier passage is placed
-    on its own copy; the first occurrence is only a fallback should it ever miss."""
-    if 0 <= start_index and text.startswith(piece, start_index):
+def locate_piece(text: str, piece: str, start_index: int, previous: int = -1) -> int:
+    """Where `piece` starts in `text`, after the previous piece's start `previous`.
+    LangChain's `start_index` searches on from the end of the previous chunk less the
+    overlap, so text that repeats an earlier passage is placed on its own copy; but when
+    the overlap reaches back past the previous chunk's start it can land on an earlier copy
+    (';；;' in chunks of 8 with overlap 2 gave ';' at 0 twice), so a piece is only placed
+    after the previous one. The first occurrence is a last fallback should all else miss."""
+    if previous < start_index and text.startswith(piece, start_index):
         return start_index
-    return text.find(piece)
+    after = text.find(piece, previous + 1)
+    return after if after >= 0 else text.find(piece)
 
 
 def make_chunk_id(doc_id: str, start: int, end: int) -> str:

@@ -95,3 +95,12 @@ def test_locate_piece_trusts_langchains_start_index_over_an_earlier_copy():
     assert locate_piece(text, "甲乙。丙丁。", 3) == 3
     assert locate_piece(text, "甲乙。", 3) == 3          # a repeat stays where it was cut
     assert locate_piece(text, "丙丁。", -1) == 6         # a miss falls back to a search
+
+
+def test_a_piece_is_placed_after_the_previous_one():
+    """Found by the property test: with an overlap reaching back past the previous chunk's
+    start, LangChain's start_index put ';' at 0 a second time (the text's first ';')."""
+    doc = Document("x.txt", "x", ";；;00000000", "0")
+    spans = [(c.start, c.end) for c in chunk_document(doc, chunk_chars=8, overlap_chars=2)]
+    assert spans == [(0, 2), (2, 3), (3, 11)]
+    assert locate_piece(";；;", ";", 0, previous=0) == 2
