@@ -11,6 +11,7 @@ at load time.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import time
 import unicodedata
@@ -82,7 +83,12 @@ class Assistant:
         self.reader = load_reader()
         self.english_reader = load_reader("english")
         self._views = _views_of(index)
-        self._all_text = "\n".join(v.norm for v in self._views.values())
+
+    @functools.cached_property
+    def _all_text(self) -> str:
+        """Every document's normalised text in one string, for the dictionary lookups of
+        English questions (made on the first one, not at load)."""
+        return "\n".join(v.norm for v in self._views.values())
 
     @classmethod
     def load(cls, index_dir: str | Path = settings.DEFAULT_INDEX_DIR) -> "Assistant":

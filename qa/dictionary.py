@@ -20,7 +20,7 @@ import gzip
 import re
 from importlib.resources import files
 
-from .glossary import stemmer
+from .glossary import english_words, stemmer
 
 JUNK_SENSE = re.compile(r"^(surname |variant of|old variant|CL:|see |used in|abbr\. |erhua variant|"
                         r"Japanese variant|also written|\((old|archaic|dialect|literary|bound form)\)|"
@@ -67,8 +67,7 @@ def _stem(word: str) -> str:
 
 def stems(english: str) -> tuple[str, ...]:
     """Stems of the content words of an English phrase ('alternate members' → altern, member)."""
-    words = re.findall(r"[a-z0-9]+", english.lower().replace("'s", ""))
-    return tuple(_stem(w) for w in words if w not in _STOP)
+    return tuple(_stem(w) for w in english_words(english) if w not in _STOP)
 
 
 def _key(stemmed: tuple[str, ...]) -> tuple[str, ...]:

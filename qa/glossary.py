@@ -78,9 +78,14 @@ def stemmer():
     return _LOCAL.stemmer
 
 
+def english_words(english: str) -> list[str]:
+    """The lower-case words of an English text, possessive 's dropped ("people's" → 'people')."""
+    return re.findall(r"[a-z0-9]+", english.lower().replace("'s", ""))
+
+
 def stems(english: str) -> tuple[str, ...]:
     """Snowball stems of the words of an English text ("people's" → 'peopl')."""
-    return tuple(stemmer().stemWords(re.findall(r"[a-z0-9]+", english.lower().replace("'s", ""))))
+    return tuple(stemmer().stemWords(english_words(english)))
 
 
 @functools.lru_cache(maxsize=1)
@@ -101,8 +106,8 @@ def unmatched_words(english_question: str) -> list[str]:
 
 
 def _glossary_match(english_question: str) -> tuple[list[str], list[str]]:
-    (table, longest), words = _stemmed_glossary(), stems(english_question)
-    raw = re.findall(r"[a-z0-9]+", english_question.lower().replace("'s", ""))
+    raw = english_words(english_question)
+    (table, longest), words = _stemmed_glossary(), tuple(stemmer().stemWords(raw))
     out, left, i = [], [], 0
     while i < len(words):
         for n in range(min(longest, len(words) - i), 0, -1):
