@@ -153,10 +153,13 @@ class Assistant:
 
     def score_spans(self, found: "Found", spans) -> list[ScoredSpan]:
         """The reader's spans placed in their documents, trap-checked and scored (not yet merged:
-        the calibration fits on every candidate, overlapping ones included)."""
+        the calibration fits on every candidate, overlapping ones included). A span the
+        question itself holds (or, for an English question, one of the Chinese words it was
+        matched to) is dropped: a question does not contain its answer."""
         from .reader.calibration import COEFFICIENTS, INTERCEPT
 
         parsed, names, out = found.question, found.names, []
+        asked = "\n".join([parsed.normalised, *names["found"]])
         for span in spans:
             chunk = found.chunks[span.passage]
             if not all(chunk.doc_id in docs for docs in names["required"]):
@@ -167,6 +170,8 @@ class Assistant:
             if year < 0:
                 continue  # the section is about another year than the one asked
             text = self.index.documents[chunk.doc_id].text[start:end]
+            if normalise_for_matching(text) in asked:
+                continue  # the question's own words ('泉州' for '与泉州结对的是哪座城市?') never answer it
             features = span_features(span.score, span.null_score, span.passage, year,
                                      intent_agreement(parsed, sentence, heading), parsed.language == "en",
                                      parsed.answer_type, text)
@@ -199,7 +204,9 @@ class Assistant:
 
         A name no document mentions only counts when the question names nothing the
         reports do know (so '厦门' in a question about nothing else makes every document
-        fail, while a jieba false positive beside '泉州' is ignored)."""
+        fail, while a jieba false positive beside '泉州' is ignored); names that no single
+        document holds together are not required at all (jieba tags '惠及' a place, and
+        only the Lishui report has it)."""
         required, unknown, found = [], [], []
         for name in chinese_names(parsed.normalised):
             docs = {d for d, v in self._views.items() if name in v.norm}
@@ -212,6 +219,8 @@ class Assistant:
                     docs.add(doc_id)
                     found.append(chinese)
             (required if docs else unknown).append(docs)
+        if len(required) > 1 and not set.intersection(*required):
+            required = []  # no report names them all: a tagger's false name ('惠及'), or several reports asked at once
         if unknown and not required:
             required.append(set())
         search = []

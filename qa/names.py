@@ -1,8 +1,9 @@
 """Names a question relies on, found in the documents: Chinese names directly, English
 names (Quanzhou, Zhang Yigong) by matching their letters against the pinyin of the text.
 
-pypinyin gives one toneless syllable per character, so a match maps straight back to a
-character span; that span can then join the lexical query and the document check.
+pypinyin gives each character its toneless readings (all of them: 莲都 is 'Liandu', though
+都 is read 'dou' more often), so a match maps straight back to a character span; that span
+can then join the lexical query and the document check.
 """
 
 from __future__ import annotations
@@ -16,29 +17,40 @@ _GENERIC = {"全会", "会议", "全市", "全省", "报告", "政府", "市委"
 
 
 @functools.lru_cache(maxsize=256)
-def syllables_of(text: str) -> tuple[str, ...]:
-    """One lower-case toneless pinyin syllable per character ('' for non-Chinese ones)."""
-    from pypinyin import lazy_pinyin
+def syllables_of(text: str) -> tuple[tuple[str, ...], ...]:
+    """Every lower-case toneless pinyin reading of each character (('',) for non-Chinese ones)."""
+    from pypinyin import Style, pinyin
 
-    return tuple(lazy_pinyin(text, errors=lambda chunk: [""] * len(chunk)))
+    return tuple(tuple(readings) for readings in
+                 pinyin(text, style=Style.NORMAL, heteronym=True, errors=lambda chunk: [""] * len(chunk)))
 
 
 def find_pinyin(name: str, text: str) -> str | None:
-    """The Chinese run of `text` whose pinyin spells `name` (case, spaces and hyphens ignored)."""
+    """The first Chinese run of `text` that some reading of its characters spells `name`
+    (case, spaces and hyphens ignored)."""
     target = re.sub(r"[^a-z]", "", name.lower())
     if len(target) < 3:
         return None
     syllables = syllables_of(text)
-    for start, first in enumerate(syllables):
-        if not first or not target.startswith(first):
-            continue
-        spelled, end = "", start
-        while end < len(syllables) and syllables[end] and len(spelled) < len(target):
-            spelled += syllables[end]
-            end += 1
-            if spelled == target:
-                return text[start:end]
+    for start in range(len(syllables)):
+        length = _spells(syllables, start, target)
+        if length:
+            return text[start:start + length]
     return None
+
+
+def _spells(syllables, start: int, target: str) -> int:
+    """How many characters from `start` spell `target` exactly, reading by reading (0: none)."""
+    if not target:
+        return 0
+    for reading in syllables[start] if start < len(syllables) else ():
+        if reading and target.startswith(reading):
+            if reading == target:
+                return 1
+            rest = _spells(syllables, start + 1, target[len(reading):])
+            if rest:
+                return 1 + rest
+    return 0
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,6 +7,8 @@ import pytest
 
 from qa.cli import main
 from qa.errors import InvalidQuestion, InvalidRequest
+from qa.names import find_pinyin
+from qa.questions import analyse_question
 
 KNOWN = [
     # (language, question, answer, document)
@@ -197,3 +199,26 @@ def test_the_chat_pages_example_questions_are_answered(assistant, question, expe
 def test_a_party_secretary_question_names_the_citys_own_secretary(assistant):
     """Regression: '丽水市委书记是谁？' answered 习近平 (quoted everywhere) under the hand rules."""
     assert assistant.ask("丽水市委书记是谁？").answer == "吴舜泽"
+
+
+@pytest.mark.parametrize("name,text,chinese", [
+    ("Liandu", "莲都区总工会", "莲都"),          # 都 read 'du' here, though 'dou' is its common reading
+    ("Zhang Yigong", "市委书记张毅恭讲话", "张毅恭"),
+    ("Quanzhou", "泉州湾", "泉州"),
+])
+def test_english_names_match_any_reading_of_the_characters(name, text, chinese):
+    assert find_pinyin(name, text) == chinese
+
+
+def test_names_no_single_report_holds_together_are_not_required(assistant):
+    # jieba tags 惠及 ('benefit') a place, and only the Lishui report has it; 泉州 is not there
+    names = assistant._question_names(analyse_question("泉州以惠及群众为宗旨的文化工程叫什么?"))
+    assert names["required"] == []
+    assert assistant._question_names(analyse_question("丽水市委书记是谁？"))["required"] != []
+
+
+@pytest.mark.parametrize("question", ["与泉州结对开展山海协作的是哪座城市?", "Which city pairs up with Quanzhou?"])
+def test_no_candidate_is_the_questions_own_words(assistant, question):
+    found = assistant.find_passages(question, 8)
+    spans = assistant.score_spans(found, assistant.read(found))
+    assert spans and all(s.text != "泉州" for s in spans)  # (found as the pinyin "Quanzhou" in English)
