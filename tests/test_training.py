@@ -53,3 +53,23 @@ def test_no_translation_file_changes_nothing():
     english, rest = trainer.translate_some(ITEMS, dict(english_questions="", translated_share=1.0,
                                                        appended_share=0.5), random.Random(0))
     assert english == [] and rest == ITEMS
+
+
+def test_extra_data_keeps_unanswerable_questions_as_negatives():
+    trainer = _trainer()
+    items = trainer.load_extra("train/data/synthetic")
+    assert items and all(i["id"].startswith("syn:") for i in items)
+    unanswerable = [i for i in items if i["start"] < 0]
+    assert unanswerable and all(i["text"] == "" for i in unanswerable)
+    answered = [i for i in items if i["start"] >= 0]
+    assert all(i["context"][i["start"]:i["start"] + len(i["text"])] == i["text"] for i in answered)
+    assert trainer.load_extra("") == []
+
+
+def test_every_synthetic_question_has_an_english_version():
+    trainer = _trainer()
+    english = trainer.load_translations("train/data/english_questions.jsonl,train/data/synthetic")
+    synthetic = {i["id"] for i in trainer.load_extra("train/data/synthetic")}
+    assert synthetic <= set(english)
+    assert not any(re.search(r"[\u4e00-\u9fff]", english[i]) for i in synthetic)
+    assert any(i.startswith("drcd:") for i in english)  # both sources, comma-separated

@@ -125,7 +125,10 @@ def ship(run: Path, variant: str, step, role: str = "main") -> None:
            if config.get("english_share") else [])
         + ([f"the same questions translated into English one by one by language-model agents, no translation software ({config['english_questions']}; "
             "a derivative of the two files above, under their licences)"]
-           if config.get("english_questions") and config.get("translated_share") else []),
+           if config.get("english_questions") and config.get("translated_share") else [])
+        + ([f"fictional government-report passages and questions written by language-model agents "
+            f"({config['extra']}, train/data/README.md), beside {config.get('replay_share', 1.0):.0%} of the questions above"]
+           if config.get("extra") else []),
         "role": role,
         "window": {k: config[k] for k in ("max_tokens", "stride_tokens", "max_question_tokens")},
         "training": {k: config[k] for k in config if k not in ("drcd", "cmrc", "out")},

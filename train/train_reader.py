@@ -42,7 +42,10 @@ SETTINGS = dict(
     neg_rate=0.35,           # hard-negative paragraphs per question
     english_share=0.0,       # share of questions code-switched into English (CC-CEDICT glosses)
     english_full_share=0.6,  # of those, the share with every known word turned English (else half)
-    english_questions="",    # JSON Lines {"id", "en"}: questions translated into English (train/data/README.md)
+    english_questions="",    # JSON Lines {"id", "en"}: questions translated into English (train/data/README.md); comma-separated for several
+    extra="",                # more SQuAD-format data (a file or a folder of .json), source "syn"; unanswerable questions allowed
+    extra_repeat=1,          # each extra question used this many times per epoch
+    replay_share=1.0,        # share of the DRCD / CMRC questions used (continued training on the extra data)
     translated_share=0.0,    # share of translated questions asked in English (before code-switching)
     appended_share=0.5,      # of those, the share with some Chinese keywords after the English
     init="",                 # start from this run's reader.pt (continued training); "" = the engine
@@ -69,13 +72,19 @@ def parse_settings() -> dict:
 
 
 def load_squad(path: str, source: str) -> list[dict]:
-    """Questions with their paragraph and first answer (offsets repaired when off)."""
+    """Questions with their paragraph and first answer (offsets repaired when off); a question
+    marked `is_impossible` (or with no answer) is kept as one the paragraph does not answer."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
     items = []
     for article in data:
         for p_index, para in enumerate(article["paragraphs"]):
             context = para["context"]
             for qa in para["qas"]:
+                if qa.get("is_impossible") or not qa["answers"]:  # the paragraph does not answer it
+                    items.append(dict(id=f"{source}:{qa['id']}", question=qa["question"], context=context, start=-1,
+                                      text="", article=f"{source}:{article['id']}",
+                                      paragraph=f"{source}:{article['id']}:{p_index}"))
+                    continue
                 answer = qa["answers"][0]
                 start = answer["answer_start"]
                 if context[start:start + len(answer["text"])] != answer["text"]:
@@ -86,6 +95,15 @@ def load_squad(path: str, source: str) -> list[dict]:
                                   text=answer["text"], article=f"{source}:{article['id']}",
                                   paragraph=f"{source}:{article['id']}:{p_index}"))
     return items
+
+
+def load_extra(path: str) -> list[dict]:
+    """The `extra` SQuAD-format data (a file, or every .json in a folder), as source "syn"."""
+    if not path:
+        return []
+    source = ROOT / path
+    return [item for file in (sorted(source.glob("*.json")) if source.is_dir() else [source])
+            for item in load_squad(str(file), "syn")]
 
 
 def simplify_some(items: list[dict], share: float, rng: random.Random) -> list[dict]:
@@ -210,11 +228,14 @@ def chinese_keywords(question: str, rng: random.Random) -> str:
 
 
 def load_translations(path: str) -> dict[str, str]:
-    """Question id → its English translation, from a JSON Lines file or a folder of them."""
+    """Question id → its English translation, from JSON Lines files or folders of them
+    (comma-separated)."""
     if not path:
         return {}
-    source = ROOT / path
-    files = sorted(source.glob("*.jsonl")) if source.is_dir() else [source]
+    files = []
+    for part in path.split(","):
+        source = ROOT / part
+        files += sorted(source.glob("*.jsonl")) if source.is_dir() else [source]
     out = {}
     for file in files:
         for line in file.read_text(encoding="utf-8").splitlines():
@@ -318,6 +339,9 @@ def prepare_features(cfg: dict, run: Run) -> list:
     rng = random.Random(cfg["seed"])
     items = simplify_some(load_squad(cfg["drcd"], "drcd"), cfg["simplified_share"], rng) \
         + load_squad(cfg["cmrc"], "cmrc")
+    if cfg["replay_share"] < 1.0:
+        items = [i for i in items if rng.random() < cfg["replay_share"]]
+    items += load_extra(cfg["extra"]) * cfg["extra_repeat"]
     negatives = hard_negatives(items, cfg["neg_rate"], rng)
     translated, rest = translate_some(items + negatives, cfg, rng)
     items = translated + english_some(rest, cfg["english_share"], cfg["english_full_share"], rng)
