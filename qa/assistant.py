@@ -29,7 +29,7 @@ from .metrics import normalise_answer
 from .names import chinese_names, find_pinyin
 from .questions import analyse_question
 from .reader.runtime import load_reader
-from .reader.scoring import ScoredSpan, confidence_of, merge_overlapping, span_features
+from .reader.scoring import ScoredSpan, confidence_of, figure_length, merge_overlapping, span_features
 from .stores.folder import IndexData
 from .textnorm import normalise_for_matching
 
@@ -170,6 +170,8 @@ class Assistant:
             if year < 0:
                 continue  # the section is about another year than the one asked
             text = self.index.documents[chunk.doc_id].text[start:end]
+            end = start + figure_length(parsed.answer_type, text)
+            text = text[:end - start]
             if normalise_for_matching(text) in asked:
                 continue  # the question's own words ('泉州' for '与泉州结对的是哪座城市?') never answer it
             features = span_features(span.score, span.null_score, span.passage, year,

@@ -137,20 +137,19 @@ def test_reader_spans_stay_inside_one_sentence():
             assert not set(passages[span.passage][span.start:span.end]) & set("。！？"), span
 
 
-def test_the_english_reader_reads_an_english_question():
+def test_the_reader_reads_an_english_question():
     """What the English training taught (code-switched and translated questions): in
     the form the assistant sends (the English, then its Chinese keyword question) the
-    English reader places the figure; read bare, the English reader still finds a figure
-    of the right kind (it confuses started 240 with completed 150 here), where the main
-    reader does not even find a project count."""
+    reader places the figure; read bare, it still finds a project count. English questions
+    go to the main reader now that no separate English reader ships."""
     question = "How many key projects were started in 2023?"
     english = load_reader("english").read(f"{question} 2023年重点项目开工多少？", [PASSAGE])
     assert PASSAGE[english[0].start:english[0].end] == "240个"
     assert english[0].score > english[0].null_score
     bare = load_reader("english").read(question, [PASSAGE])
-    assert PASSAGE[bare[0].start:bare[0].end] in {"240个", "150个"}
-    main = load_reader().read(question, [PASSAGE])
-    assert PASSAGE[main[0].start:main[0].end] not in {"240个", "150个"}
+    # (a bare span may run on through the list; the assistant cuts it at the clause break)
+    assert PASSAGE[bare[0].start:bare[0].end].startswith(("240个", "150个"))
+    assert load_reader("english") is load_reader()
 
 
 @pytest.mark.parametrize("role", ["main", "english"])
@@ -158,9 +157,9 @@ def test_shipped_readers_are_compact_and_checksummed(tmp_path, role):
     import shutil
 
     from qa.errors import QAError
-    from qa.reader.runtime import READER_ROLES, load_reader_manifest
+    from qa.reader.runtime import load_reader_manifest, reader_dir
 
-    model_dir = READER_ROLES[role]
+    model_dir = reader_dir(role)
     manifest = load_reader_manifest(model_dir)
     assert (model_dir / manifest["file"]).stat().st_size < 50_000_000
     assert manifest["training_data"] and manifest["training"]["seed"] is not None

@@ -23,6 +23,8 @@ _DATE = re.compile(r"[0-9０-９一二三四五六七八九十]+\s*[年月日号
 _HAN_NAME = re.compile(r"[\u3400-\u9fff]{2,4}")
 _FORM = {"number": _DIGITS, "percent": _DIGITS, "date": _DATE, "person": _HAN_NAME}
 """The form an answer of each kind takes; other kinds (place, org, phrase...) have none."""
+_ARABIC = re.compile(r"[0-9０-９]")
+_CLAUSE_BREAK = re.compile(r"[,，、；;]")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,19 @@ def kind_agreement(answer_type: str, text: str) -> float:
         return 0.0
     matched = form.fullmatch(text) if answer_type == "person" else form.search(text)
     return 1.0 if matched else -1.0
+
+
+def figure_length(answer_type: str, text: str) -> int:
+    """How much of a span to keep. For a figure question, a span that runs from its first
+    figure over a clause break into another figure ('240个,建成重点项目150个',
+    '4000名、医疗床位1549张') ends at the break: the reader often runs on through a list
+    of figures, and the first is the one it started at. Other spans are kept whole (a
+    date question may ask for '2025年、2027年、2030年')."""
+    if answer_type not in ("number", "percent"):
+        return len(text)
+    first = _ARABIC.search(text)
+    cut = _CLAUSE_BREAK.search(text, first.end()) if first else None
+    return cut.start() if cut and _ARABIC.search(text, cut.end()) else len(text)
 
 
 def confidence_of(features: dict, coefficients: dict, intercept: float) -> float:
