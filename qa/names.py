@@ -40,9 +40,8 @@ def find_pinyin(name: str, text: str) -> str | None:
 
 
 def _spells(syllables, start: int, target: str) -> int:
-    """How many characters from `start` spell `target` exactly, reading by reading (0: none)."""
-    if not target:
-        return 0
+    """How many characters from `start` spell `target` (never empty) exactly, reading by
+    reading (0: none)."""
     for reading in syllables[start] if start < len(syllables) else ():
         if reading and target.startswith(reading):
             if reading == target:

@@ -81,18 +81,15 @@ def load_squad(path: str, source: str) -> list[dict]:
             context = para["context"]
             for qa in para["qas"]:
                 if qa.get("is_impossible") or not qa["answers"]:  # the paragraph does not answer it
-                    items.append(dict(id=f"{source}:{qa['id']}", question=qa["question"], context=context, start=-1,
-                                      text="", article=f"{source}:{article['id']}",
-                                      paragraph=f"{source}:{article['id']}:{p_index}"))
-                    continue
-                answer = qa["answers"][0]
-                start = answer["answer_start"]
-                if context[start:start + len(answer["text"])] != answer["text"]:
-                    start = context.find(answer["text"])
-                if start < 0 or not answer["text"].strip():
-                    continue
+                    start, text = -1, ""
+                else:
+                    start, text = qa["answers"][0]["answer_start"], qa["answers"][0]["text"]
+                    if context[start:start + len(text)] != text:
+                        start = context.find(text)
+                    if start < 0 or not text.strip():
+                        continue
                 items.append(dict(id=f"{source}:{qa['id']}", question=qa["question"], context=context, start=start,
-                                  text=answer["text"], article=f"{source}:{article['id']}",
+                                  text=text, article=f"{source}:{article['id']}",
                                   paragraph=f"{source}:{article['id']}:{p_index}"))
     return items
 
