@@ -157,7 +157,7 @@ COEFFICIENTS = {json.dumps(coefficients)}
 ABSTAIN_BELOW = {threshold}
 """Answers to Chinese questions less confident than this are withheld ("not found in the reports")."""
 ABSTAIN_BELOW_ENGLISH = {threshold_en}
-"""The same for English questions (their confidences run lower; fitted on their own)."""
+"""The same for English questions (fitted on the English dev questions alone)."""
 '''
     (ROOT / "qa" / "reader" / "calibration.py").write_text(text, encoding="utf-8")
     print("wrote qa/reader/calibration.py", file=sys.stderr)

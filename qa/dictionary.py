@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import gzip
 import re
+import threading
 from importlib.resources import files
 
 from .glossary import english_words, stemmer
@@ -75,11 +76,20 @@ def _key(stemmed: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(stemmed))
 
 
-@functools.lru_cache(maxsize=1)
+_BUILDING = threading.Lock()
+
+
 def english_to_chinese() -> dict[tuple[str, ...], tuple[str, ...]]:
     """Stemmed English sense → Chinese headwords (Simplified), those with it as an earlier
     sense first. Built once per process (a few seconds, about 66 MB): `qa serve` builds it
-    at start, otherwise the first English question does."""
+    at start, otherwise the first English question does; a question that comes while it
+    is being built waits for that build instead of starting a second one."""
+    with _BUILDING:
+        return _english_to_chinese()
+
+
+@functools.lru_cache(maxsize=1)
+def _english_to_chinese() -> dict[tuple[str, ...], tuple[str, ...]]:
     ranked: dict[tuple[str, ...], list[tuple[int, str]]] = {}
     for _, simplified, senses in entries():
         if not re.search(r"[\u4e00-\u9fff]", simplified):

@@ -1,5 +1,8 @@
 """qa/dictionary.py: CC-CEDICT read backwards, kept to the words the reports hold."""
 
+from concurrent.futures import ThreadPoolExecutor
+
+from qa import dictionary
 from qa.dictionary import chinese_words, english_to_chinese, stems
 
 TEXT = "全市粮食产量51.1万吨，新增卫生技术人员4000名，植树造林8万亩。"
@@ -21,3 +24,13 @@ def test_inflected_and_reordered_phrases_meet_their_sense():
 def test_nothing_matched_gives_nothing():
     assert chinese_words("Which airline flies to Mars?", [TEXT]) == ()
     assert chinese_words("", [TEXT]) == ()
+
+
+def test_first_questions_at_once_share_one_build():
+    """The server builds the table on a start-up thread while a first English question may
+    need it: both must get the one table, not build two (about 66 MB each)."""
+    dictionary._english_to_chinese.cache_clear()
+    with ThreadPoolExecutor(3) as pool:
+        tables = list(pool.map(lambda _: english_to_chinese(), range(3)))
+    assert tables[0] is tables[1] is tables[2]
+    assert dictionary._english_to_chinese.cache_info().misses == 1
