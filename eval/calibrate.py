@@ -11,11 +11,12 @@ dev items, eval/en_dev.jsonl (the same dev questions asked in English) and eval/
    a gold answer; every candidate of an unanswerable question is a negative. It is fitted
    on all candidates, before overlapping ones are merged, so fragments of an answer are
    seen as the negatives they are. The same model ranks the candidates.
-3. The abstention thresholds maximise dev mean F1, unanswerable questions scoring 1 when
-   abstained: one for Chinese questions, one for English ones (in 5-fold cross-validation
-   on dev, a question and its English twin in the same fold, two thresholds scored 0.531
-   mean F1 against 0.511 for one; a separate model per language 0.504; over all three
-   files with the readers of eval/RESULTS.md's fifth session, 0.537 against 0.545: a tie).
+3. The abstention threshold maximises dev mean F1, unanswerable questions scoring 1 when
+   abstained: one for all questions, or with --per-language one for Chinese questions and
+   one for English ones. (5-fold cross-validation, a question and its English twin in the
+   same fold: on qa.jsonl's dev questions two thresholds scored 0.531 mean F1 against 0.511
+   for one; over all 304 dev questions one threshold won twice, 0.566 against 0.551 with the
+   fifth session's reader and 0.592 against 0.575 with the sixth's: eval/RESULTS.md.)
 With --write, the coefficients go to qa/reader/calibration.py. The test split is never read.
 """
 
@@ -112,6 +113,8 @@ def main() -> None:
                         help="Q&A set whose dev items are fitted on (repeatable; default: eval/qa.jsonl, "
                              "its English translation eval/en_dev.jsonl and eval/dev2.jsonl)")
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--per-language", action="store_true",
+                        help="one abstention threshold for Chinese questions and one for English ones")
     parser.add_argument("--english-form", choices=["keywords", "asked", "appended", "both"], default=None,
                         help="how English questions reach the reader (default: settings.ENGLISH_QUESTION_FORM)")
     args = parser.parse_args()
@@ -130,8 +133,11 @@ def main() -> None:
           f"answerable F1 of the top candidate {best[answerable, 1].mean():.3f}", file=sys.stderr)
     langs = np.array([item["lang"] for item, _ in cached])
     english = langs == "en"
-    threshold, _ = choose_threshold(best[~english])
-    threshold_en, _ = choose_threshold(best[english])
+    if args.per_language:
+        threshold, _ = choose_threshold(best[~english])
+        threshold_en, _ = choose_threshold(best[english])
+    else:
+        threshold = threshold_en = choose_threshold(best)[0]
     scored = np.where(english, question_scores(best, threshold_en), question_scores(best, threshold))
     print(f"abstain below {threshold:.2f} (Chinese), {threshold_en:.2f} (English): dev mean F1 {scored.mean():.3f}",
           file=sys.stderr)
@@ -157,7 +163,7 @@ COEFFICIENTS = {json.dumps(coefficients)}
 ABSTAIN_BELOW = {threshold}
 """Answers to Chinese questions less confident than this are withheld ("not found in the reports")."""
 ABSTAIN_BELOW_ENGLISH = {threshold_en}
-"""The same for English questions (fitted on the English dev questions alone)."""
+"""The same for English questions (the same value unless fitted with --per-language)."""
 '''
     (ROOT / "qa" / "reader" / "calibration.py").write_text(text, encoding="utf-8")
     print("wrote qa/reader/calibration.py", file=sys.stderr)

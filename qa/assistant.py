@@ -27,11 +27,12 @@ from .dictionary import chinese_words
 from .glossary import chinese_terms, unmatched_words
 from .metrics import normalise_answer
 from .names import chinese_names, find_pinyin
-from .questions import analyse_question
+from .questions import analyse_question, content_bigrams
 from .reader.runtime import load_reader
-from .reader.scoring import ScoredSpan, confidence_of, figure_length, merge_overlapping, span_features
+from .reader.scoring import (ScoredSpan, clause_overlap, confidence_of, figure_length, merge_overlapping,
+                             span_features)
 from .stores.folder import IndexData
-from .textnorm import normalise_for_matching
+from .textnorm import bigram_tokens, normalise_for_matching
 
 HEADING_CHARS = 40
 """Lines at most this long count as section headings (for year and target context)."""
@@ -117,7 +118,7 @@ class Assistant:
         if not any(c.isalnum() for c in question):  # emoji, punctuation: nothing to look up
             return Answer(question, None, True, 0.0, (), (), {"retrieve": 0.0, "read": 0.0, "answer": 0.0,
                                                               "total": (time.perf_counter() - began) * 1000})
-        found = self.find_passages(question, max(top_k, settings.READER_PASSAGES), docs)
+        found = self.find_passages(question, top_k, docs)
         retrieved = time.perf_counter()
         spans = self.read(found)
         read = time.perf_counter()
@@ -130,16 +131,18 @@ class Assistant:
         return Answer(**{**answer, "timings_ms": timings})
 
     def find_passages(self, question: str, n: int, docs: list[str] | None = None) -> "Found":
-        """The question read, its names looked up, and the best `n` passages retrieved;
-        the first READER_PASSAGES of them are what the reader reads. An English question
-        is searched (BM25 and query vector) with its Chinese words after it."""
+        """The question read, its names looked up, and the best passages retrieved (`n`, or
+        more when the reader reads more); the first READER_PASSAGES of them
+        (READER_PASSAGES_ENGLISH for an English question) are what the reader reads. An
+        English question is searched (BM25 and query vector) with its Chinese words after it."""
         parsed = analyse_question(question)
         names = self._question_names(parsed)
         words = names["search"]
         query = f"{question} {''.join(words)}" if parsed.language == "en" and words else question
         query_vector = self.embedder.embed_batch([query], "query")[0]
-        hits = self.index.search(query_vector, " ".join([question, *words]), n, docs)
-        chunks = [self.index.chunks[h.row] for h in hits[:settings.READER_PASSAGES]]
+        read = settings.READER_PASSAGES_ENGLISH if parsed.language == "en" else settings.READER_PASSAGES
+        hits = self.index.search(query_vector, " ".join([question, *words]), max(n, read), docs)
+        chunks = [self.index.chunks[h.row] for h in hits[:read]]
         texts = [self.index.documents[c.doc_id].text[c.start:c.end] for c in chunks]
         return Found(parsed, names, hits, chunks, texts)
 
@@ -160,6 +163,7 @@ class Assistant:
 
         parsed, names, out = found.question, found.names, []
         asked = "\n".join([parsed.normalised, *names["found"]])
+        words = question_bigrams(parsed, names["found"])
         for span in spans:
             chunk = found.chunks[span.passage]
             if not all(chunk.doc_id in docs for docs in names["required"]):
@@ -176,7 +180,8 @@ class Assistant:
                 continue  # the question's own words ('泉州' for '与泉州结对的是哪座城市?') never answer it
             features = span_features(span.score, span.null_score, span.passage, year,
                                      intent_agreement(parsed, sentence, heading), parsed.language == "en",
-                                     parsed.answer_type, text)
+                                     parsed.answer_type, text,
+                                     clause_overlap(words, self._views[chunk.doc_id].norm, start, end))
             out.append(ScoredSpan(chunk.doc_id, start, end, text, span.passage, features,
                                   confidence_of(features, COEFFICIENTS, INTERCEPT)))
         return out
@@ -282,6 +287,19 @@ class Assistant:
                         quote=doc.text[quote_start:quote_end], quote_start=quote_start,
                         quote_end=quote_end, page=doc.page_at(span.start),
                         score=round(span.confidence, 4))
+
+
+def question_bigrams(parsed, found_words) -> set[str]:
+    """The Chinese character bigrams a question is about, for `scoring.clause_overlap`: a
+    Chinese question's content (question words and years left out), or the Chinese words an
+    English question's names and terms were matched to."""
+    if parsed.language == "en":
+        return {b for word in found_words for b in bigram_tokens(normalise_for_matching(word))
+                if not _LATIN_OR_DIGITS.fullmatch(b)}
+    return {b for b in content_bigrams(parsed) if not _LATIN_OR_DIGITS.fullmatch(b)}
+
+
+_LATIN_OR_DIGITS = re.compile(r"[0-9a-z.%]+")
 
 
 CHINESE_INTERROGATIVES = {"number": "多少", "percent": "百分之多少", "date": "什么时候", "person": "谁",

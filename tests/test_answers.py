@@ -9,7 +9,7 @@ from qa.cli import main
 from qa.errors import InvalidQuestion, InvalidRequest
 from qa.names import find_pinyin
 from qa.questions import analyse_question
-from qa.reader.scoring import figure_length
+from qa.reader.scoring import clause_overlap, figure_length
 
 KNOWN = [
     # (language, question, answer, document)
@@ -229,3 +229,14 @@ def test_no_candidate_is_the_questions_own_words(assistant, question):
 ])
 def test_a_figure_span_ends_before_the_next_figure(kind, text, kept):
     assert text[:figure_length(kind, text)] == kept
+
+
+def test_clause_overlap_reads_the_spans_own_clause():
+    """Which figure of a list a question asks for is said in the figure's own clause."""
+    text = "全年经济平稳运行,开工重点项目240个,建成重点项目150个。"
+    asked = {"开工", "重点", "点项", "项目"}
+    started, built = text.index("240个"), text.index("150个")
+    assert clause_overlap(asked, text, started, started + 4) == 1.0
+    assert clause_overlap(asked, text, built, built + 4) == 0.75  # 建成, not 开工
+    assert clause_overlap(asked, text, 2, 4) == 0.0                 # '经济': another clause
+    assert clause_overlap(set(), text, started, started + 4) == 0.0

@@ -96,6 +96,19 @@ def test_an_english_question_reaches_the_reader_in_each_form(assistant):
         assert reader_questions(found, form) == ["泉州开工重点项目多少个？"]
 
 
+def test_chinese_questions_read_more_passages_than_english_ones(assistant):
+    """READER_PASSAGES for Chinese, READER_PASSAGES_ENGLISH for English (eval/RESULTS.md,
+    sixth session), whatever number of passages the caller asks to see."""
+    from qa import settings
+
+    for question, read in (("泉州开工重点项目多少个？", settings.READER_PASSAGES),
+                           ("泉州開工重點項目多少個？", settings.READER_PASSAGES),
+                           ("How many key projects did Quanzhou start?", settings.READER_PASSAGES_ENGLISH)):
+        found = assistant.find_passages(question, 1)
+        assert len(found.texts) == len(found.chunks) == read and len(found.hits) >= read
+    assert settings.READER_PASSAGES != settings.READER_PASSAGES_ENGLISH
+
+
 def test_reader_says_a_passage_does_not_answer():
     """The no-answer score beats every span when the passage is about something else."""
     spans = load_reader().read("泉州市委书记是谁？", [PASSAGE])

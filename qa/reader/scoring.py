@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 
-FEATURES = ("reader", "margin", "passage", "year", "intent", "english", "kind")
+FEATURES = ("reader", "margin", "passage", "year", "intent", "english", "kind", "clause")
 """What the confidence model reads, per candidate (see `span_features`)."""
 
 _DIGITS = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两]")
@@ -25,6 +25,7 @@ _FORM = {"number": _DIGITS, "percent": _DIGITS, "date": _DATE, "person": _HAN_NA
 """The form an answer of each kind takes; other kinds (place, org, phrase...) have none."""
 _ARABIC = re.compile(r"[0-9０-９]")
 _CLAUSE_BREAK = re.compile(r"[,，、；;]")
+_CLAUSE_EDGE = re.compile(r"[,，、；;。！？!?\n]")
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class ScoredSpan:
 
 
 def span_features(reader_score: float, null_score: float, passage_rank: int, year: float,
-                  intent: float, english: bool, answer_type: str, text: str) -> dict:
+                  intent: float, english: bool, answer_type: str, text: str, clause: float) -> dict:
     """The FEATURES of one candidate.
 
     Args:
@@ -50,10 +51,31 @@ def span_features(reader_score: float, null_score: float, passage_rank: int, yea
         year, intent: the trap checks (+1 agrees, 0 unknown, -1 contradicts).
         answer_type: the kind the question asks for (`questions.ANSWER_TYPES`).
         text: the span itself.
+        clause: the share of the question's words found around the span (`clause_overlap`).
     """
     return {"reader": reader_score, "margin": reader_score - null_score,
             "passage": 1.0 / (passage_rank + 1), "year": year, "intent": intent,
-            "english": 1.0 if english else 0.0, "kind": kind_agreement(answer_type, text)}
+            "english": 1.0 if english else 0.0, "kind": kind_agreement(answer_type, text),
+            "clause": clause}
+
+
+def clause_overlap(question_bigrams: set[str], norm_text: str, start: int, end: int) -> float:
+    """The share of the question's character bigrams that the span's clause (the text
+    between the punctuation or line breaks around it, the span left out) holds. The reader
+    reads a whole window at once and often takes a figure of the right form from the next
+    clause: in '开工重点项目240个,建成重点项目150个' the clause of 240 says 开工 and the
+    clause of 150 does not. `norm_text` is the document as `textnorm.normalise_for_matching`
+    gives it (same offsets)."""
+    if not question_bigrams:
+        return 0.0
+    from ..textnorm import bigram_tokens
+
+    reach = 200  # a clause longer than this is a run-on line; its far ends say nothing
+    left = max((m.end() for m in _CLAUSE_EDGE.finditer(norm_text, max(0, start - reach), start)),
+               default=max(0, start - reach))
+    right = _CLAUSE_EDGE.search(norm_text, end, end + reach)
+    around = norm_text[left:start] + "|" + norm_text[end:right.start() if right else end + reach]
+    return len(question_bigrams & set(bigram_tokens(around))) / len(question_bigrams)
 
 
 def kind_agreement(answer_type: str, text: str) -> float:
