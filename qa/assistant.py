@@ -293,10 +293,9 @@ def question_bigrams(parsed, found_words) -> set[str]:
     """The Chinese character bigrams a question is about, for `scoring.clause_overlap`: a
     Chinese question's content (question words and years left out), or the Chinese words an
     English question's names and terms were matched to."""
-    if parsed.language == "en":
-        return {b for word in found_words for b in bigram_tokens(normalise_for_matching(word))
-                if not _LATIN_OR_DIGITS.fullmatch(b)}
-    return {b for b in content_bigrams(parsed) if not _LATIN_OR_DIGITS.fullmatch(b)}
+    bigrams = ({b for word in found_words for b in bigram_tokens(normalise_for_matching(word))}
+               if parsed.language == "en" else content_bigrams(parsed))
+    return {b for b in bigrams if not _LATIN_OR_DIGITS.fullmatch(b)}
 
 
 _LATIN_OR_DIGITS = re.compile(r"[0-9a-z.%]+")

@@ -69,7 +69,8 @@ def test_an_english_figure_question_is_cut_to_the_figure(assistant):
 
 
 def test_an_english_question_tells_started_from_completed(assistant):
-    """Was a strict xfail with reader-en4 (it took 建成 150 for 'start'); reader-en5 tells them apart."""
+    """Was a strict xfail with reader-en4 (it took 建成 150 for 'start'); reader-en5 and
+    reader-en7 tell them apart."""
     assert assistant.ask("How many key projects did Quanzhou start in 2023?").answer == "240个"
 
 
@@ -88,7 +89,7 @@ def test_simplified_question_finds_a_traditional_passage(assistant):
 @pytest.mark.parametrize("question", [
     "厦门市2023年GDP是多少?", "What was Shenzhen's GDP in 2023?",
     # was a strict xfail while the Chinese threshold was 0.02 (answered at 0.022); the
-    # confidence model fitted on all three dev files chose 0.07
+    # confidence model fitted on all three dev files chose 0.07, then 0.09
     "2022年泉州开工重点项目多少个？",
 ])
 def test_unanswerable_questions_abstain(assistant, question):

@@ -15,6 +15,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from ..textnorm import bigram_tokens
+
 FEATURES = ("reader", "margin", "passage", "year", "intent", "english", "kind", "clause")
 """What the confidence model reads, per candidate (see `span_features`)."""
 
@@ -68,8 +70,6 @@ def clause_overlap(question_bigrams: set[str], norm_text: str, start: int, end: 
     gives it (same offsets)."""
     if not question_bigrams:
         return 0.0
-    from ..textnorm import bigram_tokens
-
     reach = 200  # a clause longer than this is a run-on line; its far ends say nothing
     left = max((m.end() for m in _CLAUSE_EDGE.finditer(norm_text, max(0, start - reach), start)),
                default=max(0, start - reach))
