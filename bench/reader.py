@@ -27,10 +27,9 @@ def extra_args(parser) -> None:
 
 def windows_of(assistant, question: str):
     """The reader windows `ask` builds for `question` (same retrieval, same passages)."""
-    from qa import settings
     from qa.assistant import reader_questions
 
-    found = assistant.find_passages(question, settings.READER_PASSAGES)
+    found = assistant.find_passages(question)
     return [w for q in reader_questions(found) for w in assistant.reader.windows(q, found.texts)]
 
 

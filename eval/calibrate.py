@@ -47,7 +47,7 @@ def cache_candidates(assistant: Assistant, items: list[dict]) -> list[tuple[dict
     """(item, scored candidates) per dev question, through the assistant's own steps."""
     cached = []
     for item in items:
-        found = assistant.find_passages(item["question"], settings.READER_PASSAGES)
+        found = assistant.find_passages(item["question"])
         cached.append((item, assistant.score_spans(found, assistant.read(found))))
     return cached
 

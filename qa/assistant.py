@@ -130,11 +130,12 @@ class Assistant:
                    "answer": (done - read) * 1000, "total": (done - began) * 1000}
         return Answer(**{**answer, "timings_ms": timings})
 
-    def find_passages(self, question: str, n: int, docs: list[str] | None = None) -> "Found":
-        """The question read, its names looked up, and the best passages retrieved (`n`, or
-        more when the reader reads more); the first READER_PASSAGES of them
-        (READER_PASSAGES_ENGLISH for an English question) are what the reader reads. An
-        English question is searched (BM25 and query vector) with its Chinese words after it."""
+    def find_passages(self, question: str, n: int = 0, docs: list[str] | None = None) -> "Found":
+        """The question read, its names looked up, and the best passages retrieved: `n`, or
+        more when the reader reads more (by default only those it reads). The first
+        READER_PASSAGES of them (READER_PASSAGES_ENGLISH for an English question) are what the
+        reader reads. An English question is searched (BM25 and query vector) with its Chinese
+        words after it."""
         parsed = analyse_question(question)
         names = self._question_names(parsed)
         words = names["search"]
