@@ -82,7 +82,6 @@ class Assistant:
             raise QAError(f"embedder {self.embedder.name} gives dimension {self.embedder.dim}, "
                           f"the index holds {index.manifest['embedder']['dim']}: rebuild the index")
         self.reader = load_reader()
-        self.english_reader = load_reader("english")
         self._views = _views_of(index)
 
     @functools.cached_property
@@ -149,10 +148,9 @@ class Assistant:
 
     def read(self, found: "Found") -> list:
         """The reader's spans over the passages `find_passages` found (one batched call)."""
-        reader = self.english_reader if found.question.language == "en" else self.reader
         spans = []
         for question in reader_questions(found):
-            spans += reader.read(question, found.texts)
+            spans += self.reader.read(question, found.texts)
         return spans
 
     def score_spans(self, found: "Found", spans) -> list[ScoredSpan]:
@@ -290,6 +288,9 @@ class Assistant:
                         score=round(span.confidence, 4))
 
 
+_LATIN_OR_DIGITS = re.compile(r"[0-9a-z.%]+")
+
+
 def question_bigrams(parsed, found_words) -> set[str]:
     """The Chinese character bigrams a question is about, for `scoring.clause_overlap`: a
     Chinese question's content (question words and years left out), or the Chinese words an
@@ -297,9 +298,6 @@ def question_bigrams(parsed, found_words) -> set[str]:
     bigrams = ({b for word in found_words for b in bigram_tokens(normalise_for_matching(word))}
                if parsed.language == "en" else content_bigrams(parsed))
     return {b for b in bigrams if not _LATIN_OR_DIGITS.fullmatch(b)}
-
-
-_LATIN_OR_DIGITS = re.compile(r"[0-9a-z.%]+")
 
 
 CHINESE_INTERROGATIVES = {"number": "多少", "percent": "百分之多少", "date": "什么时候", "person": "谁",

@@ -84,6 +84,8 @@ def english_to_chinese() -> dict[tuple[str, ...], tuple[str, ...]]:
     sense first. Built once per process (a few seconds, about 66 MB): `qa serve` builds it
     at start, otherwise the first English question does; a question that comes while it
     is being built waits for that build instead of starting a second one."""
+    if _english_to_chinese.cache_info().currsize:
+        return _english_to_chinese()
     with _BUILDING:
         return _english_to_chinese()
 

@@ -97,15 +97,17 @@ def _stemmed_glossary() -> tuple[dict[tuple[str, ...], str], int]:
 
 def glossary_terms(english_question: str) -> list[str]:
     """The Chinese words of the glossary entries in an English question, longest match first."""
-    return _glossary_match(english_question)[0]
+    return list(_glossary_match(english_question.lower())[0])
 
 
 def unmatched_words(english_question: str) -> list[str]:
     """The words of an English question that no glossary entry matched, in order."""
-    return _glossary_match(english_question)[1]
+    return list(_glossary_match(english_question.lower())[1])
 
 
-def _glossary_match(english_question: str) -> tuple[list[str], list[str]]:
+@functools.lru_cache(maxsize=256)
+def _glossary_match(english_question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(glossary words, unmatched words); cached, as a question asks for both."""
     raw = english_words(english_question)
     (table, longest), words = _stemmed_glossary(), tuple(stemmer().stemWords(raw))
     out, left, i = [], [], 0
@@ -118,7 +120,7 @@ def _glossary_match(english_question: str) -> tuple[list[str], list[str]]:
         else:
             left.append(raw[i])
             i += 1
-    return out, left
+    return tuple(out), tuple(left)
 
 
 _ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",

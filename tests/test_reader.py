@@ -96,7 +96,7 @@ def test_an_english_question_reaches_the_reader_in_each_form(assistant):
         assert reader_questions(found, form) == ["泉州开工重点项目多少个？"]
 
 
-def test_chinese_questions_read_more_passages_than_english_ones(assistant):
+def test_the_reader_reads_the_passages_set_for_the_question_language(assistant):
     """READER_PASSAGES for Chinese, READER_PASSAGES_ENGLISH for English (eval/RESULTS.md,
     sixth session), whatever number of passages the caller asks to see."""
     from qa import settings
@@ -106,7 +106,6 @@ def test_chinese_questions_read_more_passages_than_english_ones(assistant):
                            ("How many key projects did Quanzhou start?", settings.READER_PASSAGES_ENGLISH)):
         found = assistant.find_passages(question, 1)
         assert len(found.texts) == len(found.chunks) == read and len(found.hits) >= read
-    assert settings.READER_PASSAGES != settings.READER_PASSAGES_ENGLISH
 
 
 def test_reader_says_a_passage_does_not_answer():
@@ -153,26 +152,23 @@ def test_reader_spans_stay_inside_one_sentence():
 def test_the_reader_reads_an_english_question():
     """What the English training taught (code-switched and translated questions): in
     the form the assistant sends (the English, then its Chinese keyword question) the
-    reader places the figure; read bare, it still finds a project count. English questions
-    go to the main reader now that no separate English reader ships."""
+    reader places the figure; read bare, it still finds a project count."""
     question = "How many key projects were started in 2023?"
-    english = load_reader("english").read(f"{question} 2023年重点项目开工多少？", [PASSAGE])
+    english = load_reader().read(f"{question} 2023年重点项目开工多少？", [PASSAGE])
     assert PASSAGE[english[0].start:english[0].end] == "240个"
     assert english[0].score > english[0].null_score
-    bare = load_reader("english").read(question, [PASSAGE])
+    bare = load_reader().read(question, [PASSAGE])
     # (a bare span may run on through the list; the assistant cuts it at the clause break)
     assert PASSAGE[bare[0].start:bare[0].end].startswith(("240个", "150个"))
-    assert load_reader("english") is load_reader()
 
 
-@pytest.mark.parametrize("role", ["main", "english"])
-def test_shipped_readers_are_compact_and_checksummed(tmp_path, role):
+def test_the_shipped_reader_is_compact_and_checksummed(tmp_path):
     import shutil
 
     from qa.errors import QAError
-    from qa.reader.runtime import load_reader_manifest, reader_dir
+    from qa.reader.runtime import MODEL_DIR, load_reader_manifest
 
-    model_dir = reader_dir(role)
+    model_dir = MODEL_DIR
     manifest = load_reader_manifest(model_dir)
     assert (model_dir / manifest["file"]).stat().st_size < 50_000_000
     assert manifest["training_data"] and manifest["training"]["seed"] is not None

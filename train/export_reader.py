@@ -8,11 +8,9 @@ against each other (`python train/evaluate_reader.py`):
   fp16  weights stored as float16, cast back to float32 when ORT loads them (~44 MB)
   int8  ONNX Runtime dynamic quantisation, per channel (~23 MB)
 `--ship VARIANT` copies one into qa/reader/model/ with a manifest (checksum, training
-data, seed, commit, scores); with `--role english` into qa/reader/model/english/, the
-reader English questions go to.
+data, seed, commit, scores).
 
     python train/export_reader.py --run train/runs/reader --ship int8
-    python train/export_reader.py --run train/runs/reader-en --ship int8 --role english
 """
 
 from __future__ import annotations
@@ -102,12 +100,10 @@ def quantise_int8(src: Path, dst: Path) -> None:
     quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8)
 
 
-def ship(run: Path, variant: str, step, role: str = "main") -> None:
-    """Copy one export into the package: the main reader, or (role "english") the reader
-    English questions go to, in qa/reader/model/english/."""
+def ship(run: Path, variant: str, step) -> None:
+    """Copy one export into the package, the reader `qa ask` uses."""
     src = run / f"reader-{variant}.onnx"
-    target = MODEL_DIR if role == "main" else MODEL_DIR / role
-    target.mkdir(parents=True, exist_ok=True)
+    target = MODEL_DIR
     for old in target.glob("*.onnx"):
         old.unlink()
     shutil.copyfile(src, target / "reader.onnx")
@@ -129,7 +125,6 @@ def ship(run: Path, variant: str, step, role: str = "main") -> None:
         + ([f"fictional government-report passages and questions written by language-model agents "
             f"({config['extra']}, train/data/README.md), beside {config.get('replay_share', 1.0):.0%} of the questions above"]
            if config.get("extra") else []),
-        "role": role,
         "window": {k: config[k] for k in ("max_tokens", "stride_tokens", "max_question_tokens")},
         "training": {k: config[k] for k in config if k not in ("drcd", "cmrc", "out")},
         "steps": step,
@@ -146,8 +141,6 @@ def main() -> None:
     parser.add_argument("--run", type=Path, default=ROOT / "train/runs/reader")
     parser.add_argument("--ship", choices=["fp32", "fp16", "int8"], default=None)
     parser.add_argument("--skip-export", action="store_true", help="only ship an existing export")
-    parser.add_argument("--role", choices=["main", "english"], default="main",
-                        help="ship as the main reader or as the reader of English questions")
     args = parser.parse_args()
     model, step = load_trained(args.run)
     if not args.skip_export:
@@ -158,7 +151,7 @@ def main() -> None:
         for v in ("fp32", "fp16", "int8"):
             print(f"{v}: {(args.run / f'reader-{v}.onnx').stat().st_size / 1e6:.1f} MB")
     if args.ship:
-        ship(args.run, args.ship, step, args.role)
+        ship(args.run, args.ship, step)
 
 
 if __name__ == "__main__":

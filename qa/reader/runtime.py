@@ -168,25 +168,14 @@ def _session(path: str):
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
-READER_ROLES = {"main": MODEL_DIR, "english": MODEL_DIR / "english"}
-"""Where each role's reader ships: the main one, and one for English questions. No English
-reader ships now: one reader, trained on Chinese and translated English questions, reads
-both (eval/RESULTS.md, fifth session); a role whose folder holds no reader uses the main one."""
+def load_reader(model_dir: Path = MODEL_DIR) -> Reader:
+    """The reader shipped in `model_dir` (checksum verified), loaded once per process. One
+    reader, trained on Chinese and translated English questions, reads both (eval/RESULTS.md,
+    fifth session)."""
+    return _reader_at(str(model_dir))
 
 
-def reader_dir(role: str = "main") -> Path:
-    """The folder of the reader a role uses: its own if one ships there, else the main one."""
-    model_dir = READER_ROLES[role]
-    return model_dir if role == "main" or (model_dir / "manifest.json").exists() else READER_ROLES["main"]
-
-
-def load_reader(role: str = "main") -> Reader:
-    """The reader of a role (checksum verified), loaded once per process and shared by the
-    roles that use the same one."""
-    return _reader_at(str(reader_dir(role)))
-
-
-@lru_cache(maxsize=len(READER_ROLES))
+@lru_cache(maxsize=4)
 def _reader_at(model_dir: str) -> Reader:
     manifest = load_reader_manifest(Path(model_dir))
     return Reader(Path(model_dir) / manifest["file"], manifest["window"])

@@ -26,8 +26,10 @@ _HAN_NAME = re.compile(r"[\u3400-\u9fff]{2,4}")
 _FORM = {"number": _DIGITS, "percent": _DIGITS, "date": _DATE, "person": _HAN_NAME}
 """The form an answer of each kind takes; other kinds (place, org, phrase...) have none."""
 _ARABIC = re.compile(r"[0-9０-９]")
-_CLAUSE_BREAK = re.compile(r"[,，、；;]")
-_CLAUSE_EDGE = re.compile(r"[,，、；;。！？!?\n]")
+_CLAUSE_MARKS = ",，、；;"
+_CLAUSE_BREAK = re.compile(f"[{_CLAUSE_MARKS}]")
+_CLAUSE_EDGE = re.compile(f"[{_CLAUSE_MARKS}。！？!?\n]")
+"""Where a clause ends: at a clause break or at the end of its sentence."""
 
 
 @dataclass(frozen=True)
