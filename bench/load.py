@@ -74,7 +74,7 @@ def running_server(index_dir: Path, port: int, omp_threads: str | None):
     if omp_threads:
         env["OMP_NUM_THREADS"] = omp_threads
     log = tempfile.TemporaryFile(mode="w+")
-    server = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--index-dir", str(index_dir),
+    server = subprocess.Popen([sys.executable, "-m", "qa.frontends.cli", "serve", "--index-dir", str(index_dir),
                                "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env,
                               cwd=tempfile.gettempdir())
     url = f"http://127.0.0.1:{port}"

@@ -165,9 +165,9 @@ def make_index_data(**given):
 
 
 def measure_allowed_rows(n: int, repeats: int = 3) -> float:
-    """p50 ms of qa.retrieval.allowed_rows (one doc of 100 chunks) over n real Chunk objects."""
-    from qa.chunking import Chunk
-    from qa.retrieval import allowed_rows
+    """p50 ms of qa.stores.retrieval.allowed_rows (one doc of 100 chunks) over n real Chunk objects."""
+    from qa.ingest.chunking import Chunk
+    from qa.stores.retrieval import allowed_rows
 
     chunks = [Chunk(f"c{i}", f"doc{i // 100}", 0, 1) for i in range(n)]
     data = make_index_data(manifest={}, documents={}, chunks=chunks, dense=None, lexical=None)
@@ -245,8 +245,8 @@ SENTENCE_CHARS = 30
 def synthetic_index(rng, docs: int):
     """A real IndexData of `docs` documents, each SENTENCES_PER_DOC sentences of random seed
     characters (one chunk per 10 sentences), zero vectors: enough for Assistant(...)."""
-    from qa.chunking import Chunk, Sentence
-    from qa.documents import Document
+    from qa.ingest.chunking import Chunk, Sentence
+    from qa.ingest.documents import Document
 
     codes = synthetic_texts(rng, docs * SENTENCES_PER_DOC)
     documents, chunks, sentences = {}, [], []

@@ -64,7 +64,7 @@ def agreement(folder, milvus, embedder, questions: list[str]) -> dict:
 
 
 def answers_agree(folder_assistant, milvus_assistant, items: list[dict]) -> dict:
-    from qa.metrics import char_f1
+    from qa.evaluation.metrics import char_f1
 
     f1 = {"folder": [], "milvus": []}
     same = 0
@@ -92,8 +92,8 @@ def search_latency(index, embedder, questions: list[str], rounds: int = 2) -> di
 
 def synthetic_index(n: int, seed_index, rng) -> object:
     """n chunks of ~300 seed characters with random unit vectors, as a real IndexData."""
-    from qa.chunking import Chunk, make_chunk_id
-    from qa.documents import Document
+    from qa.ingest.chunking import Chunk, make_chunk_id
+    from qa.ingest.documents import Document
     from qa.stores.dense import build_dense_index
     from qa.stores.folder import IndexData
     from qa.stores.lexical import build_lexical_index
@@ -118,7 +118,7 @@ def synthetic_index(n: int, seed_index, rng) -> object:
 
 def ray_throughput(corpus: Path, workers: list[int], rounds: int) -> dict:
     """update_index of `corpus` in one process and on a local Ray (1, 2 workers), round robin."""
-    from qa.indexing import update_index
+    from qa.ingest.indexing import update_index
 
     runs = {"single": [], **{f"ray-{w}": [] for w in workers}}
     n_docs = n_chunks = 0
@@ -149,7 +149,7 @@ def main() -> None:
     import json
 
     from qa.assistant import Assistant
-    from qa.embedding import load_embedder
+    from qa.ingest.embedding import load_embedder
     from qa.stores.folder import load_index
 
     args = parse_args(__doc__.split("\n")[0], extra)

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from qa import settings  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
-from qa.metrics import char_f1  # noqa: E402
+from qa.evaluation.metrics import char_f1  # noqa: E402
 from qa.reader.scoring import FEATURES  # noqa: E402
 
 CORRECT_F1 = 0.8

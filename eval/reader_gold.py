@@ -3,7 +3,7 @@
 This is the setting of the published DRCD / CMRC 2018 figures
 (`../shared/benchmarks/PUBLISHED_BASELINES.md`): every question of a SQuAD-style file is
 read against its own paragraph and the reader's best span is the prediction (no
-abstention). EM and F1 follow the CMRC 2018 convention (`qa.metrics`). The dev files are
+abstention). EM and F1 follow the CMRC 2018 convention (`qa.evaluation.metrics`). The dev files are
 measurement only: nothing is trained or tuned on them.
 
     python eval/reader_gold.py ../shared/benchmarks/raw/drcd/DRCD_dev.json
@@ -29,7 +29,7 @@ def questions_of(path: Path) -> list[tuple[str, str, list[str]]]:
 
 
 def main() -> None:
-    from qa.metrics import char_f1, exact_match, percentile
+    from qa.evaluation.metrics import char_f1, exact_match, percentile
     from qa.reader.runtime import MODEL_DIR, Reader, load_reader_manifest
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -23,7 +23,7 @@ def __getattr__(name):
         from .assistant import Assistant
         return Assistant
     if name == "Answer":
-        from .answers import Answer
+        from .answer.answers import Answer
         return Answer
     if name == "QAError":
         from .errors import QAError

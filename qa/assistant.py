@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import settings, stores
-from .answers import Alternative, Answer, Citation, Passage
-from .checks import intent_agreement, section_context, year_agreement
-from .embedding import load_embedder
+from .answer.answers import Alternative, Answer, Citation, Passage
+from .answer.checks import intent_agreement, section_context, year_agreement
 from .errors import InvalidQuestion, InvalidRequest, QAError, UnknownEmbedder
-from .dictionary import chinese_words
-from .glossary import chinese_terms, unmatched_words
-from .metrics import normalise_answer
-from .names import chinese_names, find_pinyin
-from .questions import analyse_question, content_bigrams
+from .evaluation.metrics import normalise_answer
+from .ingest.embedding import load_embedder
+from .question.dictionary import chinese_words
+from .question.glossary import chinese_terms, unmatched_words
+from .question.names import chinese_names, find_pinyin
+from .question.questions import analyse_question, content_bigrams
 from .reader.runtime import load_reader
 from .reader.scoring import (ScoredSpan, clause_overlap, confidence_of, figure_length, merge_overlapping,
                              span_features)

@@ -34,7 +34,7 @@ def seeds_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory) -> Path:
-    from qa.indexing import update_index
+    from qa.ingest.indexing import update_index
 
     index_dir = tmp_path_factory.mktemp("seed-index")
     update_index([SEEDS], index_dir, progress=False, warn=lambda line: None)

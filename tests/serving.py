@@ -35,7 +35,7 @@ def running_server(index_dir: Path, workdir: Path):
     port = free_port()
     log_path = workdir / "serve.log"
     log = open(log_path, "w+")
-    process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--index-dir", str(index_dir),
+    process = subprocess.Popen([sys.executable, "-m", "qa.frontends.cli", "serve", "--index-dir", str(index_dir),
                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
                                env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
     url = f"http://127.0.0.1:{port}"

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from qa.cli import main
 from qa.errors import InvalidQuestion, InvalidRequest
-from qa.names import find_pinyin
-from qa.questions import analyse_question
+from qa.frontends.cli import main
+from qa.question.names import find_pinyin
+from qa.question.questions import analyse_question
 from qa.reader.scoring import clause_overlap, figure_length
 
 KNOWN = [
@@ -166,7 +166,7 @@ def test_cli_missing_index_says_what_to_run(tmp_path, capsys):
 def test_every_citation_states_the_answer_and_other_candidates_are_apart(assistant):
     """Citations mean support: each cited span is the answer (same text once folded to
     Simplified); spans with another answer appear only among the other candidates."""
-    from qa.metrics import normalise_answer
+    from qa.evaluation.metrics import normalise_answer
 
     for question in ["2023年泉州开工重点项目多少个？", "泉州市委十三屆九次全會於哪一天舉行？",
                      "Who is the Party secretary of Wenzhou?"]:
@@ -186,7 +186,7 @@ def test_every_citation_states_the_answer_and_other_candidates_are_apart(assista
     ("Who is the Party secretary of Wenzhou?", "陈伟俊"),
 ])
 def test_the_chat_pages_example_questions_are_answered(assistant, question, expected):
-    from qa.webui import EXAMPLES
+    from qa.frontends.webui import EXAMPLES
 
     assert question in EXAMPLES
     assert assistant.ask(question).answer == expected

@@ -5,9 +5,9 @@ import re
 from hypothesis import given, settings as hsettings, strategies as st
 
 from qa import settings
-from qa.chunking import chunk_document, locate_piece, split_sentences
-from qa.cleaning import find_content_regions, is_boilerplate, join_broken_lines
-from qa.documents import Document, read_document
+from qa.ingest.chunking import chunk_document, locate_piece, split_sentences
+from qa.ingest.cleaning import find_content_regions, is_boilerplate, join_broken_lines
+from qa.ingest.documents import Document, read_document
 
 SENTENCE_END = re.compile(r"[。！？；!?;]")
 

@@ -1,9 +1,9 @@
-"""qa/dictionary.py: CC-CEDICT read backwards, kept to the words the reports hold."""
+"""qa/question/dictionary.py: CC-CEDICT read backwards, kept to the words the reports hold."""
 
 from concurrent.futures import ThreadPoolExecutor
 
 from qa import dictionary
-from qa.dictionary import chinese_words, english_to_chinese, stems
+from qa.question.dictionary import chinese_words, english_to_chinese, stems
 
 TEXT = "全市粮食产量51.1万吨，新增卫生技术人员4000名，植树造林8万亩。"
 

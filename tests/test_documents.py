@@ -4,9 +4,9 @@ import io
 
 import pytest
 
-from qa.documents import decode_text, read_document
 from qa.errors import SkippedFile
-from qa.indexing import collect_sources
+from qa.ingest.documents import decode_text, read_document
+from qa.ingest.indexing import collect_sources
 
 TEXT = "泉州市2023年开工重点项目240个,建成重点项目150个。全市新增就业9.5万人。" * 3
 TRADITIONAL = "泉州市堅持制造業立市,加快建設現代化產業體系,打造萬億級產業集群。" * 3

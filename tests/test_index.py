@@ -8,9 +8,8 @@ import pytest
 from conftest import DOC_B, DOC_C
 
 from qa.errors import IndexCorrupted, IndexLocked, IndexMismatch, IndexNotFound
-from qa.indexing import update_index
+from qa.ingest.indexing import update_index
 from qa.stores.folder import MANIFEST, load_index, lock_index
-
 
 
 def build(folder, index_dir, warnings=None):
@@ -149,8 +148,8 @@ def test_adding_a_file_after_a_settings_change_keeps_every_document(corpus, tmp_
 def test_a_bad_path_is_an_error_and_leaves_the_index_byte_identical(corpus, tmp_path, make_path):
     """Regression: `qa index /no/such/folder` printed a warning, removed every document and
     exited 0; every later question answered "not found"."""
-    from qa.cli import main
     from qa.errors import SourceNotFound
+    from qa.frontends.cli import main
 
     index_dir = tmp_path / "index"
     build(corpus, index_dir)
@@ -184,8 +183,8 @@ def test_documents_of_another_root_are_kept(corpus, tmp_path):
 
 
 def test_removing_most_of_the_index_needs_prune(corpus, tmp_path, capsys):
-    from qa.cli import main
     from qa.errors import TooManyRemovals
+    from qa.frontends.cli import main
 
     index_dir = tmp_path / "index"
     (corpus / "c.txt").write_text(DOC_C, encoding="utf-8")
@@ -204,7 +203,7 @@ def test_removing_most_of_the_index_needs_prune(corpus, tmp_path, capsys):
 
 
 def test_qa_remove_takes_one_document_out_without_re_embedding(corpus, tmp_path, capsys):
-    from qa.cli import main
+    from qa.frontends.cli import main
 
     index_dir = tmp_path / "index"
     build(corpus, index_dir)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.metrics import (abstain_precision, abstain_recall, answer_tokens, char_f1,
+from qa.evaluation.metrics import (abstain_precision, abstain_recall, answer_tokens, char_f1,
                         distinct_in_order, exact_match, longest_common_run, normalise_answer,
                         percentile, recall_at, reciprocal_rank)
 

@@ -13,12 +13,12 @@ from hypothesis import example, given, settings as hsettings, strategies as st
 
 from qa import settings
 from qa.assistant import clean_question
-from qa.chunking import chunk_document, split_sentences
-from qa.cleaning import find_content_regions
-from qa.documents import Document
+from qa.ingest.chunking import chunk_document, split_sentences
+from qa.ingest.cleaning import find_content_regions
+from qa.ingest.documents import Document
 from qa.errors import InvalidQuestion
-from qa.metrics import answer_tokens, char_f1, exact_match, normalise_answer
-from qa.questions import ANSWER_TYPES, analyse_question
+from qa.evaluation.metrics import answer_tokens, char_f1, exact_match, normalise_answer
+from qa.question.questions import ANSWER_TYPES, analyse_question
 from qa.textnorm import normalise_for_matching, to_simplified
 
 DOTTED_CAPITAL_I = "\u0130"

@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from qa.glossary import chinese_terms
-from qa.questions import analyse_question
+from qa.question.glossary import chinese_terms
+from qa.question.questions import analyse_question
 
 
 @pytest.mark.parametrize("question,kind", [

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from qa.cli import build_parser
+from qa.frontends.cli import build_parser
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -20,11 +20,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qa import Assistant, settings
-from qa.cli import main
-from qa.embedding import load_embedder
 from qa.errors import IndexCorrupted, IndexMismatch, IndexNotFound, InvalidQuestion, InvalidRequest, QAError
-from qa.indexing import UPLOADS, update_index
-from qa.server import LiveAssistant, create_app
+from qa.frontends.cli import main
+from qa.frontends.server import LiveAssistant, create_app
+from qa.ingest.embedding import load_embedder
+from qa.ingest.indexing import UPLOADS, update_index
 from qa.stores.folder import MANIFEST
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -209,7 +209,7 @@ def test_cli_prints_text_answers_for_surrogates(seed_index, capsys):
 def test_cli_survives_undecodable_argv_bytes(seed_index, tmp_path):
     """A lone surrogate reaches `qa ask` for real as an argv byte that is not UTF-8."""
     question = b"\xff\xfe" + KNOWN_QUESTION.encode("utf-8")
-    result = subprocess.run([sys.executable.encode(), b"-m", b"qa.cli", b"ask", question, b"--json",
+    result = subprocess.run([sys.executable.encode(), b"-m", b"qa.frontends.cli", b"ask", question, b"--json",
                              b"--index-dir", str(seed_index).encode()],
                             capture_output=True, timeout=CHILD_TIMEOUT_S, cwd=tmp_path,
                             env={**os.environ, "PYTHONIOENCODING": "utf-8"})
@@ -432,7 +432,7 @@ GRADIO_PROBES = ["/gradio_api/file=/etc/passwd", "/file=/etc/passwd", "/gradio_a
                  "/gradio_api/file=file:///etc/passwd", "/gradio_api/file=http://127.0.0.1:9/x",
                  "/gradio_api/file=http://169.254.169.254/latest/meta-data/",
                  "/gradio_api/proxy=http://127.0.0.1:9/x", "/static/..%2f..%2f..%2f..%2fetc%2fpasswd",
-                 "/assets/..%2f..%2f..%2f..%2fetc%2fpasswd", "/gradio_api/file=qa/server.py",
+                 "/assets/..%2f..%2f..%2f..%2fetc%2fpasswd", "/gradio_api/file=qa/frontends/server.py",
                  "/gradio_api/file=.venv/pyvenv.cfg", "/gradio_api/file=index/manifest.json"]
 
 
@@ -508,7 +508,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_indexed(tmp_path, monk
 def test_utf16_report_with_bom_is_read(tmp_path):
     """Regression: decode_text called any file with a NUL byte binary, so a UTF-16 report
     with a BOM (Notepad's 'Unicode') was skipped."""
-    from qa.documents import read_document
+    from qa.ingest.documents import read_document
 
     text = "泉州市2023年开工重点项目240个。"
     (tmp_path / "u16.txt").write_bytes(text.encode("utf-16"))
@@ -516,7 +516,7 @@ def test_utf16_report_with_bom_is_read(tmp_path):
 
 
 def test_files_deleted_between_listing_and_reading_are_skipped(tmp_path, monkeypatch):
-    import qa.indexing as indexing
+    import qa.ingest.indexing as indexing
 
     folder = tmp_path / "reports"
     folder.mkdir()
@@ -735,7 +735,7 @@ def extra_report(round_no: int) -> str:
 
 
 def start_indexer(corpus: Path, index_dir: Path, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "qa.cli", "index", str(corpus), "--index-dir", str(index_dir)],
+    return subprocess.Popen([sys.executable, "-m", "qa.frontends.cli", "index", str(corpus), "--index-dir", str(index_dir)],
                             cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -16,9 +16,9 @@ from conftest import DOC_C
 
 from qa import stores
 from qa.assistant import Assistant
-from qa.cli import main
 from qa.errors import IndexNotFound, InvalidRequest
-from qa.indexing import update_index
+from qa.frontends.cli import main
+from qa.ingest.indexing import update_index
 from qa.stores.folder import load_index
 
 pytest.importorskip("pymilvus")
@@ -172,7 +172,7 @@ def test_ray_makes_the_same_chunks_and_vectors_as_one_process(corpus, tmp_path):
 
 def test_without_ray_or_milvus_neither_is_imported(seed_index):
     """The default path (folder store, no --ray) never imports the scale extra."""
-    code = ("import sys; from qa.cli import main; "
+    code = ("import sys; from qa.frontends.cli import main; "
             f"main(['ask', '泉州市委书记是谁？', '--index-dir', {str(seed_index)!r}]); "
             "print(sorted(m for m in ('ray', 'pymilvus', 'milvus_lite') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

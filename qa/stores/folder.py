@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import settings
-from ..chunking import Chunk, Sentence, make_chunk_id
-from ..documents import Document
 from ..errors import IndexCorrupted, IndexLocked, IndexMismatch, IndexNotFound
+from ..ingest.chunking import Chunk, Sentence, make_chunk_id
+from ..ingest.documents import Document
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
@@ -50,7 +50,7 @@ class IndexData:
 
     def search(self, query_vector: np.ndarray, question: str, n: int, docs: list[str] | None = None) -> list:
         """The `n` best chunks (`retrieval.Hit`) by fused dense (FAISS) and BM25 (bm25s) rank."""
-        from ..retrieval import retrieve
+        from .retrieval import retrieve
 
         return retrieve(self, query_vector, question, n, docs)
 

@@ -38,9 +38,9 @@ from functools import lru_cache
 import numpy as np
 
 from .. import settings
-from ..chunking import Chunk, make_chunk_id, split_sentences
-from ..documents import Document
 from ..errors import IndexCorrupted, IndexMismatch, IndexNotFound, StoreUnavailable
+from ..ingest.chunking import Chunk, make_chunk_id, split_sentences
+from ..ingest.documents import Document
 from .folder import IndexData
 
 PART_CHARS = 16_000
@@ -239,7 +239,7 @@ def read_target_manifest(target) -> dict:
 def load_target(target, vectors: bool = False) -> "MilvusIndex":
     """The live collection's index: manifest, document texts and chunk offsets (vectors only
     when asked: an update reuses them; serving never needs them in memory)."""
-    from ..indexing import pipeline_fingerprint
+    from ..ingest.indexing import pipeline_fingerprint
 
     client = client_for(target.uri)
     manifest = read_target_manifest(target)
@@ -280,7 +280,7 @@ class MilvusIndex(IndexData):
     def search(self, query_vector: np.ndarray, question: str, n: int, docs: list[str] | None = None) -> list:
         from pymilvus import AnnSearchRequest, RRFRanker
 
-        from ..retrieval import Hit
+        from .retrieval import Hit
 
         if not self.chunks or n <= 0:
             return []

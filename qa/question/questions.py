@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..textnorm import normalise_for_matching, to_simplified
 from .names import latin_names
-from .textnorm import normalise_for_matching, to_simplified
 
 ANSWER_TYPES = ("number", "percent", "date", "person", "place", "org", "phrase", "explain")
 
@@ -126,6 +126,6 @@ def detect_intent(norm: str, english: bool) -> str | None:
 
 def content_bigrams(question: Question) -> set[str]:
     """Chinese character bigrams (and Latin words) of the question minus its question words."""
-    from .textnorm import bigram_tokens
+    from ..textnorm import bigram_tokens
 
     return {t for t in bigram_tokens(question.content) if t not in _ZH_STOP_BIGRAMS}

@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
-from . import settings
-from .errors import QAError
-from .rendering import NOT_FOUND, converted_rendering
+from .. import settings
+from ..answer.rendering import NOT_FOUND, converted_rendering
+from ..errors import QAError
 
 HIGH_CONFIDENCE = 0.4
 """Answers at or above this confidence get the green "high" badge (over the dev questions,

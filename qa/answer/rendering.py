@@ -14,8 +14,8 @@ NOT_FOUND = "Not found in the reports."
 
 def converted_rendering(answer_text: str, question: str) -> str | None:
     """The answer in the question's Chinese script, or None when it is already in it."""
-    from .questions import detect_language
-    from .textnorm import to_simplified
+    from ..question.questions import detect_language
+    from ..textnorm import to_simplified
 
     if detect_language(question) != "zh-Hant":
         converted = to_simplified(answer_text)

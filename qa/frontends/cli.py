@@ -12,8 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from . import settings
-from .errors import QAError
+from .. import settings
+from ..errors import QAError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,7 +81,7 @@ def add_store_option(parser: argparse.ArgumentParser) -> None:
 
 
 def run_index(args) -> int:
-    from .indexing import update_index
+    from ..ingest.indexing import update_index
 
     paths = args.paths or [settings.DEFAULT_SOURCE_DIR]
     report = update_index(paths, args.index_dir, args.embedder, allow_mass_removal=args.prune,
@@ -91,7 +91,7 @@ def run_index(args) -> int:
 
 
 def run_remove(args) -> int:
-    from .indexing import remove_document
+    from ..ingest.indexing import remove_document
 
     report = remove_document(args.index_dir, args.doc_id)
     print(f"removed: {args.doc_id}; {len(report.unchanged)} documents, {report.chunks} chunks left")
@@ -99,8 +99,8 @@ def run_remove(args) -> int:
 
 
 def run_ask(args) -> int:
-    from .assistant import Assistant, clean_question
-    from .rendering import render_answer
+    from ..answer.rendering import render_answer
+    from ..assistant import Assistant, clean_question
 
     questions = [clean_question(q) for q in args.questions]  # fail before loading anything
     assistant = Assistant.load(args.index_dir)
@@ -114,7 +114,7 @@ def run_ask(args) -> int:
 
 
 def run_eval(args) -> int:
-    from .evaluation import run_evaluation
+    from ..evaluation.runner import run_evaluation
 
     return run_evaluation(args)
 

@@ -19,16 +19,16 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from . import settings, stores
+from .. import settings, stores
+from ..errors import (IndexCorrupted, IndexMismatch, IndexNotFound, InvalidRequest, SkippedFile,
+                      SourceNotFound, TooManyRemovals)
+from ..stores.dense import build_dense_index
+from ..stores.folder import IndexData
+from ..stores.lexical import build_lexical_index
+from ..textnorm import DEFAULT_LEXICAL_TOKENIZER
 from .chunking import chunk_document, split_sentences
-from .stores.dense import build_dense_index
 from .documents import Document, find_source_files, hash_bytes, read_document
 from .embedding import Embedder, load_embedder
-from .errors import (IndexCorrupted, IndexMismatch, IndexNotFound, InvalidRequest, SkippedFile,
-                     SourceNotFound, TooManyRemovals)
-from .stores.lexical import build_lexical_index
-from .stores.folder import IndexData
-from .textnorm import DEFAULT_LEXICAL_TOKENIZER
 
 UPLOADS = "uploads"
 """Folder inside the index directory for files added from the chat page or API."""

@@ -13,7 +13,7 @@ from typing import Literal, Protocol, Sequence
 
 import numpy as np
 
-from .errors import UnknownEmbedder
+from ..errors import UnknownEmbedder
 
 Role = Literal["query", "passage"]
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import settings
-from .errors import QAError, SkippedFile
+from .. import settings
+from ..errors import QAError, SkippedFile
 
 
 class RayIndexer:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import settings
-from .stores.lexical import score_lexical
-from .stores.folder import IndexData
+from .. import settings
+from .folder import IndexData
+from .lexical import score_lexical
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def allowed_rows(index: IndexData, docs: list[str] | None) -> np.ndarray | None:
 def retrieve(index: IndexData, query_vector: np.ndarray, question: str, top_k: int,
              docs: list[str] | None = None, candidates: int = settings.CANDIDATE_PASSAGES) -> list[Hit]:
     """The `top_k` best chunks for a question, by fused dense and lexical rank."""
-    from .stores.dense import search_dense
+    from .dense import search_dense
 
     allowed = allowed_rows(index, docs)
     if not index.chunks or (allowed is not None and not len(allowed)):

@@ -24,10 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 
-from . import settings
-from .assistant import Assistant
-from .dictionary import english_to_chinese
-from .errors import IndexLocked, IndexMismatch, InvalidRequest, QAError
+from .. import settings
+from ..assistant import Assistant
+from ..errors import IndexLocked, IndexMismatch, InvalidRequest, QAError
+from ..question.dictionary import english_to_chinese
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class LiveAssistant:
     """
 
     def __init__(self, index_dir: str | Path):
-        from .stores import parse_store
+        from ..stores import parse_store
 
         self.store = parse_store(index_dir)
         self.index_dir = self.store.folder  # the index folder; for Milvus, where uploads/ lives
@@ -77,7 +77,7 @@ class LiveAssistant:
             IndexLocked: another process is writing the index.
             IndexMismatch: the index was built with other settings (see below).
         """
-        from .indexing import UPLOADS, update_index
+        from ..ingest.indexing import UPLOADS, update_index
 
         check_upload(file_name, len(data))
         doc_id = f"{UPLOADS}/{file_name}"
@@ -111,7 +111,7 @@ class LiveAssistant:
             InvalidRequest: not an indexed document.
             IndexLocked, IndexMismatch: as for uploads.
         """
-        from .indexing import remove_document
+        from ..ingest.indexing import remove_document
 
         with self._write_lock:
             report = remove_document(self.store, doc_id)
@@ -124,8 +124,8 @@ class LiveAssistant:
     def _check_settings_unchanged(self) -> None:
         """Refuse to add to an index built with other settings: the upload would have to
         re-embed every document first, minutes of work hidden behind one request."""
-        from .indexing import index_settings
-        from .stores import read_manifest
+        from ..ingest.indexing import index_settings
+        from ..stores import read_manifest
 
         expected = index_settings(self.current().embedder)
         manifest = read_manifest(self.store)

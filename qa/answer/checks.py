@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .questions import Question
+from ..question.questions import Question
 
 _TARGET_MARKERS = re.compile(r"力争|确保|目标|预期|计划|争取|将|要|拟|预计|任务|部署|明年|今年")
 _ACHIEVED_MARKERS = re.compile(r"完成了|实现了|达到了|取得|已|累计|获批|回顾|成效|成绩|过去|同比|比上年")

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import Sequence
 
-from .textnorm import normalise_for_matching
+from ..textnorm import normalise_for_matching
 
 KEPT_MARKS = frozenset("%‰")
 """Punctuation-class characters that change an answer's meaning (5% is not 5), so stay."""

@@ -13,8 +13,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import settings
-from .errors import SkippedFile
+from .. import settings
+from ..errors import SkippedFile
 
 
 @dataclass(frozen=True)

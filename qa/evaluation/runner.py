@@ -13,10 +13,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import settings
-from .errors import InvalidRequest
-from .metrics import (abstain_precision, abstain_recall, char_f1, distinct_in_order,
-                      exact_match, percentile, recall_at, reciprocal_rank)
+from .. import settings
+from ..errors import InvalidRequest
+from .metrics import (abstain_precision, abstain_recall, char_f1, distinct_in_order, exact_match,
+                      percentile, recall_at, reciprocal_rank)
 
 DEFAULT_QA_FILE = Path("eval/qa.jsonl")
 """The hand-made Q&A set `qa eval` scores when given no file, relative to the working directory."""
@@ -206,7 +206,7 @@ def run_evaluation(args) -> int:
     Raises:
         InvalidRequest: conflicting or bad arguments, a missing Q&A file or folder.
     """
-    from .assistant import Assistant
+    from ..assistant import Assistant
     from .scorecard import render_table, write_scorecard
 
     items, index_dir, header = _select_questions(args)
@@ -252,7 +252,7 @@ def bench_index_dir(folder: Path, index_dir: "Path | str") -> "Path | str":
 
 def prepare_bench_index(folder: Path, index_dir: Path) -> None:
     """Index `folder`/docs into `index_dir`, re-embedding only new or changed paragraphs."""
-    from .indexing import update_index
+    from ..ingest.indexing import update_index
 
     report = update_index([Path(folder) / "docs"], index_dir)
     print(f"{index_dir}: {report.summary()}", file=sys.stderr)

@@ -13,7 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from . import settings
+from .. import settings
 from .cleaning import find_content_regions, join_broken_lines
 from .documents import Document
 
