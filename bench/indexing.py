@@ -33,7 +33,7 @@ def pipeline_texts(source_dir: Path) -> tuple[list[str], dict]:
 
     Follows `qa.ingest.indexing.split_units`, keeping the `EMBEDDED` kinds (only chunks since the
     trained reader; chunks, sentences and clauses before it)."""
-    from qa import indexing
+    from qa.ingest import indexing
     from qa.ingest.chunking import chunk_document, split_sentences
     from qa.ingest.documents import find_source_files, read_document
 

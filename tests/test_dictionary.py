@@ -2,7 +2,7 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-from qa import dictionary
+from qa.question import dictionary
 from qa.question.dictionary import chinese_words, english_to_chinese, stems
 
 TEXT = "全市粮食产量51.1万吨，新增卫生技术人员4000名，植树造林8万亩。"
