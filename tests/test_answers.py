@@ -206,6 +206,22 @@ def test_english_names_match_any_reading_of_the_characters(name, text, chinese):
     assert find_pinyin(name, text) == chinese
 
 
+@pytest.mark.parametrize("name,text,chinese", [
+    ("Lishui", "提升城市治理水平", None),                 # 理水 starts inside 治理
+    ("Fujian", "美丽建设、幸福建设、全省", None),          # 福建 starts inside 幸福
+    ("Fujian", "市监局会同福建省有关部门", "福建"),        # 市 read 'fu' only rarely
+])
+def test_english_names_match_only_where_a_word_starts(name, text, chinese):
+    assert find_pinyin(name, text) == chinese
+
+
+def test_a_city_no_report_names_is_not_found_in_another_citys_report(assistant):
+    """Regression: 'Lishui' was matched to 理水 in the Quanzhou work report's 治理水平, so a
+    Lishui question took the Quanzhou report's GDP growth target."""
+    names = assistant._question_names(analyse_question("What is Lishui's GDP growth target?"))
+    assert names["required"] == [{"004_a2c695bdbd89f31f.txt"}]
+
+
 def test_names_no_single_report_holds_together_are_not_required(assistant):
     # jieba tags 惠及 ('benefit') a place, and only the Lishui report has it; 泉州 is not there
     names = assistant._question_names(analyse_question("泉州以惠及群众为宗旨的文化工程叫什么?"))

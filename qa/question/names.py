@@ -26,30 +26,51 @@ def syllables_of(text: str) -> tuple[tuple[str, ...], ...]:
 
 
 def find_pinyin(name: str, text: str) -> str | None:
-    """The first Chinese run of `text` that some reading of its characters spells `name`
-    (case, spaces and hyphens ignored)."""
+    """The Chinese run of `text` that some reading of its characters spells `name` (case,
+    spaces and hyphens ignored), among runs that start a word: a run that starts inside one
+    is not a name ('理水' of 治理水平 is not Lishui, '福建' of 幸福建设 not Fujian). Of several,
+    the one whose characters take their first readings most (福建 before 市建, where 市 is
+    read 'fu'), then the earliest."""
     target = re.sub(r"[^a-z]", "", name.lower())
     if len(target) < 3:
         return None
-    syllables = syllables_of(text)
+    syllables, starts = syllables_of(text), word_starts(text)
+    best = None
     for start in range(len(syllables)):
-        length = _spells(syllables, start, target)
-        if length:
-            return text[start:start + length]
+        if start not in starts:
+            continue
+        spelled = _spells(syllables, start, target)
+        if spelled and (best is None or spelled[1] < best[2]):
+            best = (start, spelled[0], spelled[1])
+            if not spelled[1]:
+                break
+    return text[best[0]:best[0] + best[1]] if best else None
+
+
+def _spells(syllables, start: int, target: str) -> tuple[int, int] | None:
+    """(characters from `start` that spell `target` exactly, how many of them in a reading
+    other than their first), trying first readings first; None if none do."""
+    for rank, reading in enumerate(syllables[start] if start < len(syllables) else ()):
+        if reading and target.startswith(reading):
+            if reading == target:
+                return 1, int(rank > 0)
+            rest = _spells(syllables, start + 1, target[len(reading):])
+            if rest:
+                return 1 + rest[0], int(rank > 0) + rest[1]
     return None
 
 
-def _spells(syllables, start: int, target: str) -> int:
-    """How many characters from `start` spell `target` (never empty) exactly, reading by
-    reading (0: none)."""
-    for reading in syllables[start] if start < len(syllables) else ():
-        if reading and target.startswith(reading):
-            if reading == target:
-                return 1
-            rest = _spells(syllables, start + 1, target[len(reading):])
-            if rest:
-                return 1 + rest
-    return 0
+@functools.lru_cache(maxsize=16)
+def word_starts(text: str) -> frozenset[int]:
+    """Where jieba's words of `text` start (its dictionary only, as `chinese_names` reads)."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    starts, position = set(), 0
+    for word in jieba.cut(text, HMM=False):
+        starts.add(position)
+        position += len(word)
+    return frozenset(starts)
 
 
 @functools.lru_cache(maxsize=1)
