@@ -22,6 +22,11 @@ from qa.question.questions import analyse_question
     ("What is Lishui's per capita disposable income?", "number"),
     ("What was the total industrial output value of Quanzhou?", "number"),
     ("What was the theme of the plenary session?", "phrase"),
+    # 'which' before any other noun asks for a name; 'why' and 'how' for an explanation
+    ("Which newspaper carried the report?", "phrase"),
+    ("From which park was the photo taken?", "phrase"),
+    ("Why did Lishui look back on 25 years?", "explain"),
+    ("How will Quanzhou grow its central urban area?", "explain"),
 ])
 def test_english_answer_kinds_read_singular_and_plural_nouns(question, kind):
     assert analyse_question(question).answer_type == kind

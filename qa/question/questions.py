@@ -103,6 +103,8 @@ def classify_answer_type(norm: str, english: bool) -> str:
     for answer_type, pattern in (_EN_TYPES if english else _ZH_TYPES):
         if re.search(pattern, norm):
             return answer_type
+    if english and re.search(r"\bwhich\b", norm):
+        return "phrase"  # 'which five-year plan period', 'which newspaper': a name, not a how
     return "explain" if english else "phrase"
 
 
