@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from qa.question.glossary import chinese_terms
+from qa.question.names import latin_names
 from qa.question.questions import analyse_question
 
 
@@ -65,3 +66,18 @@ def test_glossary_terms_are_the_same_from_many_threads():
     for thread in threads:
         thread.join()
     assert len(seen) == 8 * 200 * 2 and all(seen)
+
+
+@pytest.mark.parametrize("question,names", [
+    ("Who is the Party secretary of Wenzhou?", ("Wenzhou",)),
+    ("When did Zhang Yigong visit Nan'an?", ("Zhang Yigong", "Nan'an")),       # apostrophe kept
+    ("What did Lishui's and Zhejiang’s plenums decide?", ("Lishui", "Zhejiang")),  # possessives dropped
+    ("Which site of the Song-Yuan era is listed?", ("Song-Yuan",)),
+    # English words that split into pinyin only with bare syllables (te+n, fa+ci+ng), and
+    # lone syllables, are no names
+    ("Ten projects: what did Quanzhou start?", ("Quanzhou",)),
+    ("Facing the epidemic, what did Wenzhou do?", ("Wenzhou",)),
+    ("You Order, We Deliver: how many events?", ()),
+])
+def test_latin_names_are_pinyin_names_not_english_words(question, names):
+    assert latin_names(question) == names

@@ -88,21 +88,31 @@ def pinyin_syllables() -> frozenset[str]:
     return frozenset(s for s in out if s.isalpha())
 
 
+_BARE = frozenset({"a", "o", "e", "n", "m", "ng", "hm", "hng", "r"})
+"""Syllables with no initial (啊 a, 嗯 n...): names rarely hold them, and with them almost any
+English word splits into pinyin ('Ten' = te+n, 'Decision' = de+ci+si+o+n)."""
+
+
 def is_pinyin(word: str) -> bool:
-    """True if `word` splits into pinyin syllables (Quanzhou, Yigong; not Party, Committee)."""
-    word = word.lower()
-    syllables = pinyin_syllables()
-    reachable = [True] + [False] * len(word)
-    for end in range(1, len(word) + 1):
-        reachable[end] = any(reachable[start] and word[start:end] in syllables
-                             for start in range(max(0, end - 6), end))
-    return reachable[-1]
+    """True if each part of `word` (split at apostrophes and hyphens) splits into pinyin
+    syllables other than the bare ones (Quanzhou, Nan'an; not Party, Committee, Facing)."""
+    syllables = pinyin_syllables() - _BARE
+    for part in re.split(r"['’\-]", word.lower()):
+        reachable = [True] + [False] * len(part)
+        for end in range(1, len(part) + 1):
+            reachable[end] = any(reachable[start] and part[start:end] in syllables
+                                 for start in range(max(0, end - 6), end))
+        if not reachable[-1]:
+            return False
+    return True
 
 
 def latin_names(question: str) -> tuple[str, ...]:
-    """Capitalised pinyin words of an English question, neighbours joined (Zhang Yigong)."""
+    """Capitalised pinyin words of an English question, neighbours joined (Zhang Yigong),
+    apostrophes and hyphens kept (Nan'an, Song-Yuan; not a possessive 's). A lone syllable is no name: 'You',
+    'Song' and 'Nan' are English words or parts of names far more often."""
     names, current = [], []
-    for word in re.findall(r"[A-Za-z]+|[^A-Za-z]+", question):
+    for word in re.findall(r"[A-Za-z]+(?:['’\-](?!s\b)[A-Za-z]+)*|[^A-Za-z]+", question):
         if word[0].isupper() and len(word) > 1 and word not in _NOT_NAMES and is_pinyin(word):
             current.append(word)
             continue
@@ -113,7 +123,8 @@ def latin_names(question: str) -> tuple[str, ...]:
             current = []
     if current:
         names.append(" ".join(current))
-    return tuple(dict.fromkeys(names))
+    syllables = pinyin_syllables()
+    return tuple(dict.fromkeys(n for n in names if " " in n or n.lower() not in syllables))
 
 
 def chinese_names(normalised_question: str) -> tuple[str, ...]:
