@@ -45,12 +45,6 @@ _ZH_ACHIEVED = r"完成了|实现了|达到了|取得了?|已经|回顾|成绩|�
 _EN_TARGET = r"\btarget|\bplan|\bgoal|\baim|\bexpect|\bprojected|\bwill\b|\bintend|\bset to\b|\bseek|\bpledge|\baspire|\bforecast"
 _EN_ACHIEVED = r"\bachiev|\bdid\b|\bcompleted\b|\baccomplished|\blast year|\bin the past|\breached\b|\bactually|\bmanaged to|\bhad\b"
 
-_ZH_UNIT_AFTER = re.compile(r"(?:多少|几)(万|亿|千|百)?([个家名人项次条所座位届种批处吨亩元户套辆台件场倍天年米公里]{1,2})")
-_EN_UNITS = [(r"\bpeople|\bpersons|\bresidents|\bmembers|\bdelegates|\bparticipants|\bvisitors|\btourists", "人名"),
-             (r"\benterprises|\bcompanies|\bfirms|\bbusinesses|\bhospitals|\bschools", "家所"),
-             (r"\byuan\b|\brmb\b|\binvestment|\bfunds?\b|\brevenue|\bgdp\b|\boutput|\bmoney", "元"),
-             (r"\bmu\b|\bacres?\b", "亩"), (r"\btimes\b|\bvisits\b", "次"), (r"\bkilomet", "公里"),
-             (r"\btons?\b|\btonnes?\b", "吨"), (r"\bhouseholds|\bfamilies", "户"), (r"\byears?\b", "年")]
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _ZH_QUESTION_WORDS = re.compile(
     r"多少|几|什么|哪些|哪个|哪位|哪里|哪一|哪|谁|何时|何地|何处|何种|如何|怎样|怎么|为什么|为何|是否|"
@@ -66,7 +60,6 @@ class Question:
     normalised: str
     language: str
     answer_type: str
-    units: str
     years: tuple[str, ...]
     intent: str | None
     content: str
@@ -83,14 +76,13 @@ def detect_language(text: str) -> str:
 
 
 def analyse_question(text: str) -> Question:
-    """Answer type, unit hints, years, target/achievement intent and content of a question."""
+    """Answer type, years, target/achievement intent and content of a question."""
     language = detect_language(text)
     norm = normalise_for_matching(text)
     english = language == "en"
     answer_type = classify_answer_type(norm, english)
     return Question(
         text=text, normalised=norm, language=language, answer_type=answer_type,
-        units=expected_units(norm, english),
         years=tuple(dict.fromkeys(_YEAR.findall(norm))),
         intent=detect_intent(norm, english),
         content=_ZH_QUESTION_WORDS.sub(" ", norm) if not english else norm,
@@ -106,14 +98,6 @@ def classify_answer_type(norm: str, english: bool) -> str:
     if english and re.search(r"\bwhich\b", norm):
         return "phrase"  # 'which five-year plan period', 'which newspaper': a name, not a how
     return "explain" if english else "phrase"
-
-
-def expected_units(norm: str, english: bool) -> str:
-    """Measure words the answer is likely to end with ('' when the question gives none)."""
-    if english:
-        return "".join(units for pattern, units in _EN_UNITS if re.search(pattern, norm))
-    match = _ZH_UNIT_AFTER.search(norm)
-    return (match.group(1) or "") + match.group(2) if match else ""
 
 
 def detect_intent(norm: str, english: bool) -> str | None:
