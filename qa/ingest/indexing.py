@@ -162,9 +162,12 @@ def update_index(paths: list[Path], index_dir: "Path | str", embedder_name: str 
         embedder = load_embedder(embedder_name or (old.embedder_name if old else settings.DEFAULT_EMBEDDER))
         previous = dict(old.documents) if old is not None else {}
         roots = old.roots() if old else {}
+        reuse = None
         if old is not None and old.manifest_settings() != index_settings(embedder):
-            warn(f"index settings changed ({embedder.name}); re-embedding every document")
-            old = None  # texts are kept (`previous`), vectors are not
+            reuse = old.vectors_by_text() if _same_vectors(old.manifest_settings(), index_settings(embedder)) else None
+            warn(f"index settings changed ({embedder.name}); re-chunking every document"
+                 + ("; passages cut as before keep their vectors" if reuse else " and re-embedding it"))
+            old = None  # texts are kept (`previous`); vectors only through `reuse`
         report = IndexReport()
         sources = collect_sources(paths, target.folder, warn)
         roots.update(_roots_of(sources, paths))
@@ -194,7 +197,7 @@ def update_index(paths: list[Path], index_dir: "Path | str", embedder_name: str 
                                   "Rerun with --prune to remove them, or check the path")
         index = assemble_index(dict(sorted(documents.items())), old, embedder, progress, roots,
                                search_structures=target.kind == "folder",
-                               prepared=distributed and distributed.prepared)
+                               prepared=distributed and distributed.prepared, reuse=reuse)
         if old is None or report.added or report.removed:
             stores.save(target, index)
         else:  # nothing to write, but a killed run's leftovers still go
@@ -243,6 +246,13 @@ def remove_document(index_dir: Path, doc_id: str) -> IndexReport:
                        seconds=time.perf_counter() - began)
 
 
+def _same_vectors(old_settings: dict, new_settings: dict) -> bool:
+    """Whether an old index's vectors are what the new settings would embed for the same
+    text: same embedder and format, whatever the chunking (a new cleaner or chunk size cuts
+    other passages, but a passage cut as before embeds as before)."""
+    return all(old_settings.get(k) == new_settings[k] for k in ("format_version", "embedder"))
+
+
 def _load_reusable(target, embedder_name: str | None, warn: Warn) -> "_OldIndex | None":
     try:
         return _OldIndex(stores.load(target, vectors=True))
@@ -284,6 +294,11 @@ class _OldIndex:
     def manifest_settings(self) -> dict:
         m = self.data.manifest
         return {k: m.get(k) for k in ("format_version", "embedder", "chunking", "lexical_tokenizer")}
+
+    def vectors_by_text(self) -> dict[str, np.ndarray]:
+        """Passage text → its stored vector, for reuse after a chunking change."""
+        texts = (self.data.documents[c.doc_id].text[c.start:c.end] for c in self.data.chunks)
+        return dict(zip(texts, self.data.chunk_vectors))
 
     def units_of(self, doc_id: str) -> tuple[dict[str, list], dict[str, np.ndarray]]:
         """The document's units and their vectors, as stored."""
@@ -359,10 +374,11 @@ def _roots_of(sources: dict[str, Path], paths: Iterable[Path]) -> dict[str, str]
 
 def assemble_index(documents: dict[str, Document], old: _OldIndex | None, embedder: Embedder,
                    progress: bool = True, roots: dict[str, str] | None = None,
-                   search_structures: bool = True, prepared: dict | None = None) -> IndexData:
+                   search_structures: bool = True, prepared: dict | None = None,
+                   reuse: dict[str, np.ndarray] | None = None) -> IndexData:
     """Units, vectors and (for the folder store) the FAISS and BM25 structures for
-    `documents`, reusing `old` where unchanged and `prepared` (doc id → units, vectors,
-    made on Ray) where given."""
+    `documents`, reusing `old` where unchanged, `prepared` (doc id → units, vectors, made on
+    Ray) where given, and `reuse` (passage text → vector) for any passage it holds."""
     units = {k: [] for k in UNITS}
     vectors: dict[str, list] = {k: [] for k in EMBEDDED}
     pending = []  # (slot, units) of documents to embed
@@ -378,7 +394,7 @@ def assemble_index(documents: dict[str, Document], old: _OldIndex | None, embedd
             units[kind] += doc_units[kind]
         for kind in EMBEDDED:
             vectors[kind].append(doc_vectors[kind] if doc_vectors else None)
-    _embed_pending(pending, vectors, embedder, progress)
+    _embed_pending(pending, vectors, embedder, progress, reuse or {})
     stacked = {k: _stack(vectors[k], embedder.dim) for k in EMBEDDED}
     chunk_counts = Counter(c.doc_id for c in units["chunks"])
     manifest = dict(index_settings(embedder), documents={
@@ -394,11 +410,16 @@ def assemble_index(documents: dict[str, Document], old: _OldIndex | None, embedd
                      build_dense_index(stacked["chunks"]), lexical)
 
 
-def _embed_pending(pending, vectors: dict[str, list], embedder: Embedder, progress: bool) -> None:
-    """Embed every unit of the pending documents in one stream, then hand the rows back."""
+def _embed_pending(pending, vectors: dict[str, list], embedder: Embedder, progress: bool,
+                   reuse: dict[str, np.ndarray]) -> None:
+    """Embed every unit of the pending documents (those `reuse` lacks) in one stream, then
+    hand the rows back."""
     texts = [doc.text[u.start:u.end] for _, doc, doc_units in pending for k in EMBEDDED
              for u in doc_units[k]]
-    embedded = embed_texts(texts, embedder, progress)
+    missing = list(dict.fromkeys(t for t in texts if t not in reuse))
+    fresh = dict(zip(missing, embed_texts(missing, embedder, progress)))
+    embedded = np.array([reuse[t] if t in reuse else fresh[t] for t in texts], dtype=np.float32).reshape(
+        len(texts), embedder.dim)
     row = 0
     for slot, _, doc_units in pending:
         for kind in EMBEDDED:
