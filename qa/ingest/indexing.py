@@ -166,8 +166,9 @@ def update_index(paths: list[Path], index_dir: "Path | str", embedder_name: str 
         if old is not None and old.manifest_settings() != index_settings(embedder):
             if _same_vectors(old.manifest_settings(), index_settings(embedder)):
                 reuse = old.vectors_by_text()
-            warn(f"index settings changed ({embedder.name}); re-chunking every document"
-                 + ("; passages cut as before keep their vectors" if reuse else " and re-embedding it"))
+            warn(f"index settings changed ({embedder.name}); "
+                 + ("re-chunking every document; passages cut as before keep their vectors" if reuse
+                    else "re-embedding every document"))
             old = None  # texts are kept (`previous`); vectors only through `reuse`
         report = IndexReport()
         sources = collect_sources(paths, target.folder, warn)
