@@ -60,7 +60,7 @@ def _spells(syllables, start: int, target: str) -> tuple[int, int] | None:
     return None
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=256)
 def word_starts(text: str) -> frozenset[int]:
     """Where jieba's words of `text` start (its dictionary only, as `chinese_names` reads)."""
     import jieba
@@ -109,8 +109,8 @@ def is_pinyin(word: str) -> bool:
 
 def latin_names(question: str) -> tuple[str, ...]:
     """Capitalised pinyin words of an English question, neighbours joined (Zhang Yigong),
-    apostrophes and hyphens kept (Nan'an, Song-Yuan; not a possessive 's). A lone syllable is no name: 'You',
-    'Song' and 'Nan' are English words or parts of names far more often."""
+    apostrophes and hyphens kept (Nan'an, Song-Yuan; not a possessive 's). A lone syllable
+    is no name: 'You', 'Song' and 'Nan' are English words or parts of names far more often."""
     names, current = [], []
     for word in re.findall(r"[A-Za-z]+(?:['’\-](?!s\b)[A-Za-z]+)*|[^A-Za-z]+", question):
         if word[0].isupper() and len(word) > 1 and word not in _NOT_NAMES and is_pinyin(word):
