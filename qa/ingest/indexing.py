@@ -162,9 +162,9 @@ def update_index(paths: list[Path], index_dir: "Path | str", embedder_name: str 
         embedder = load_embedder(embedder_name or (old.embedder_name if old else settings.DEFAULT_EMBEDDER))
         previous = dict(old.documents) if old is not None else {}
         roots = old.roots() if old else {}
-        reuse = None
-        if old is not None and old.manifest_settings() != index_settings(embedder):
-            if _same_vectors(old.manifest_settings(), index_settings(embedder)):
+        reuse, wanted = None, index_settings(embedder)
+        if old is not None and old.manifest_settings() != wanted:
+            if _same_vectors(old.manifest_settings(), wanted):
                 reuse = old.vectors_by_text()
             warn(f"index settings changed ({embedder.name}); "
                  + ("re-chunking every document; passages cut as before keep their vectors" if reuse

@@ -93,10 +93,16 @@ _BARE = frozenset({"a", "o", "e", "n", "m", "ng", "hm", "hng", "r"})
 English word splits into pinyin ('Ten' = te+n, 'Decision' = de+ci+si+o+n)."""
 
 
+@functools.lru_cache(maxsize=1)
+def _name_syllables() -> frozenset[str]:
+    """The syllables a name is spelled with: all but the bare ones."""
+    return pinyin_syllables() - _BARE
+
+
 def is_pinyin(word: str) -> bool:
     """True if each part of `word` (split at apostrophes and hyphens) splits into pinyin
     syllables other than the bare ones (Quanzhou, Nan'an; not Party, Committee, Facing)."""
-    syllables = pinyin_syllables() - _BARE
+    syllables = _name_syllables()
     for part in re.split(r"['’\-]", word.lower()):
         reachable = [True] + [False] * len(part)
         for end in range(1, len(part) + 1):
