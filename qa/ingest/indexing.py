@@ -10,6 +10,7 @@ its atomic swap.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from collections import Counter
@@ -64,9 +65,11 @@ def index_settings(embedder: Embedder) -> dict:
     }
 
 
+@functools.lru_cache(maxsize=1)
 def pipeline_fingerprint() -> str:
     """Hash of the code that turns files into chunks: a new version re-chunks everything,
-    so an index never mixes chunks cut by two different cleaners."""
+    so an index never mixes chunks cut by two different cleaners. Read once per process
+    (the code that runs is the code that was imported)."""
     import hashlib
 
     from . import chunking, cleaning, documents

@@ -34,11 +34,9 @@ def find_pinyin(name: str, text: str) -> str | None:
     target = re.sub(r"[^a-z]", "", name.lower())
     if len(target) < 3:
         return None
-    syllables, starts = syllables_of(text), word_starts(text)
+    syllables = syllables_of(text)
     best = None
-    for start in range(len(syllables)):
-        if start not in starts:
-            continue
+    for start in word_starts(text):
         spelled = _spells(syllables, start, target)
         if spelled and (best is None or spelled[1] < best[2]):
             best = (start, spelled[0], spelled[1])
@@ -61,16 +59,17 @@ def _spells(syllables, start: int, target: str) -> tuple[int, int] | None:
 
 
 @functools.lru_cache(maxsize=256)
-def word_starts(text: str) -> frozenset[int]:
-    """Where jieba's words of `text` start (its dictionary only, as `chinese_names` reads)."""
+def word_starts(text: str) -> tuple[int, ...]:
+    """Where jieba's words of `text` start, in order (its dictionary only, as
+    `chinese_names` reads)."""
     import jieba
 
     jieba.setLogLevel(60)
-    starts, position = set(), 0
+    starts, position = [], 0
     for word in jieba.cut(text, HMM=False):
-        starts.add(position)
+        starts.append(position)
         position += len(word)
-    return frozenset(starts)
+    return tuple(starts)
 
 
 @functools.lru_cache(maxsize=1)

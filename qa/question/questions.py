@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..textnorm import normalise_for_matching, to_simplified
+from ..textnorm import bigram_tokens, normalise_for_matching, to_simplified
 from .names import latin_names
 
 ANSWER_TYPES = ("number", "percent", "date", "person", "place", "org", "phrase", "explain")
@@ -112,6 +112,4 @@ def detect_intent(norm: str, english: bool) -> str | None:
 
 def content_bigrams(question: Question) -> set[str]:
     """Chinese character bigrams (and Latin words) of the question minus its question words."""
-    from ..textnorm import bigram_tokens
-
     return {t for t in bigram_tokens(question.content) if t not in _ZH_STOP_BIGRAMS}
