@@ -23,6 +23,11 @@ from qa.question.questions import analyse_question
     ("What is Lishui's per capita disposable income?", "number"),
     ("What was the total industrial output value of Quanzhou?", "number"),
     ("What was the theme of the plenary session?", "phrase"),
+    # ... and so is one asked with 'gross regional product' or 'what did ... reach / total'
+    ("What was Xiamen's gross regional product in 2021?", "number"),
+    ("What did Fuzhou's GDP reach last year?", "number"),
+    ("What did the city's industrial output value total?", "number"),
+    ("What did the plenum say about investment?", "phrase"),
     # 'which' before any other noun asks for a name; 'why' and 'how' for an explanation
     ("Which newspaper carried the report?", "phrase"),
     ("From which park was the photo taken?", "phrase"),

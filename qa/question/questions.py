@@ -34,8 +34,10 @@ _EN_TYPES = [
     ("org", r"\bwhich (?:\w+ ){0,2}(organi[sz]ations?|bod(?:y|ies)|departments?|committees?|agenc(?:y|ies)|institutions?|organs?|groups?)\b|\bwhat (organi[sz]ations?|bod(?:y|ies)|committees?|departments?)\b|\bwho (chaired|presided|hosted)|\bpresided over by\b|\bchaired by\b"),
     ("person", r"^who\b|\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:\w+ ){0,2}(officials?|persons?|people|leaders?|secretar(?:y|ies)|mayors?|reporters?|deput(?:y|ies))\b|\bnames? of the (?:\w+ ){0,2}(secretar(?:y|ies)|mayors?|leaders?|reporters?|officials?|persons?)"),
     ("number", r"\bhow many\b|\bhow much\b|\bnumber of\b|\bhow (large|big|long|far|high)\b|\bwhat (was|is|were) the (total|amount|number|count)\b|\bamount of\b"
-               r"|\bwhat (was|is|were|are|will be) (?:\S+ ){0,4}?(gdp|gross domestic product|output|revenue|income|"
-               r"investment|population|value|volume|turnover|spending|expenditure|size)\b"),
+               r"|\bwhat (was|is|were|are|will be) (?:\S+ ){0,4}?(gdp|gross (?:domestic|regional) product|output|revenue|"
+               r"income|investment|population|value|volume|turnover|spending|expenditure|size)\b"
+               r"|\bwhat (did|does|do|will) (?:\S+ ){0,4}?(gdp|gross (?:domestic|regional) product|output|revenue|income)"
+               r"(?: \w+)? (reach|total|amount to|stand at|hit|come to|rise to|grow to)\b"),
     ("place", r"^where\b|\bwhere (did|was|is|were|will)\b|\bwhich (?:\w+ ){0,2}(cit(?:y|ies)|count(?:y|ies)|districts?|provinces?|places?|towns?|regions?|countr(?:y|ies)|villages?)\b|\bin what (cit(?:y|ies)|places?|count(?:y|ies))\b"),
     ("phrase", r"\bwhat is the name\b|\bcalled\b|\bnamed\b|\bwhat (campaign|initiative|programme|program|slogan|action|project|brand|strategy|title|goal|positioning|experience|plan|concept|theme|phrase|nickname)\b|\bwhich (campaign|initiative|programme|program|slogan|action|brand|strategy|title|concept)\b|\bwhat is the\b|\bwhat are the\b|\bwhat\b"),
     ("explain", r"^why\b|\bwhy\b|^how (does|do|did|should|will|can|is|are|to)\b|\bwhat (measures|steps|requirements)\b|\bin what way|\bpurpose\b|\bhow\b"),
