@@ -231,8 +231,8 @@ def test_page_html_escapes_questions_and_documents():
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "qa.frontends.cli", *args], capture_output=True, text=True,
-                          timeout=120)
+    """`python -m qa ARGS` (qa/__main__.py, the `qa` command's twin)."""
+    return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_serve_without_index_is_one_line_and_exit_1(tmp_path):
