@@ -54,7 +54,8 @@ def check(path: Path) -> tuple[list[str], str]:
                 problems += _answer_problems(qa, context)
     if len(set(ids)) != len(ids):
         problems.append("duplicate question ids")
-    english = _english_problems(path.with_name(path.stem + "_en.jsonl"), ids, problems)
+    english_problems, english = _check_english(path.with_name(path.stem + "_en.jsonl"), ids)
+    problems += english_problems
     summary = (f"passages {passages} (Traditional-looking {traditional}), answerable {answerable}, "
                f"unanswerable {unanswerable}, English {english}")
     return problems, summary
@@ -72,12 +73,11 @@ def _answer_problems(qa: dict, context: str) -> list[str]:
     return out
 
 
-def _english_problems(path: Path, ids: list[str], problems: list[str]) -> int:
-    """Append what is wrong with the English twins to `problems`; return how many there are."""
+def _check_english(path: Path, ids: list[str]) -> tuple[list[str], int]:
+    """(what is wrong with the English twins of questions `ids`, how many twins there are)."""
     if not path.exists():
-        problems.append(f"missing {path}")
-        return 0
-    english = {}
+        return [f"missing {path}"], 0
+    problems, english = [], {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
@@ -91,7 +91,7 @@ def _english_problems(path: Path, ids: list[str], problems: list[str]) -> int:
     extra = set(english) - {"syn:" + qid for qid in ids}
     if extra:
         problems.append(f"English ids with no question: {sorted(extra)[:5]}")
-    return len(english)
+    return problems, len(english)
 
 
 def main() -> None:

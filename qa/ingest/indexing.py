@@ -166,8 +166,9 @@ def update_index(paths: list[Path], index_dir: "Path | str", embedder_name: str 
         previous = dict(old.documents) if old is not None else {}
         roots = old.roots() if old else {}
         reuse, wanted = None, index_settings(embedder)
-        if old is not None and old.manifest_settings() != wanted:
-            if _same_vectors(old.manifest_settings(), wanted):
+        stored = old.manifest_settings() if old is not None else wanted
+        if stored != wanted:
+            if _same_vectors(stored, wanted):
                 reuse = old.vectors_by_text()
             warn(f"index settings changed ({embedder.name}); "
                  + ("re-chunking every document; passages cut as before keep their vectors" if reuse
@@ -386,7 +387,7 @@ def assemble_index(documents: dict[str, Document], old: _OldIndex | None, embedd
     Ray) where given, and `reuse` (passage text → vector) for any passage it holds."""
     units = {k: [] for k in UNITS}
     vectors: dict[str, list] = {k: [] for k in EMBEDDED}
-    pending = []  # (slot, units) of documents to embed
+    pending = []  # (slot, document, units) of documents to embed
     for doc_id, doc in documents.items():
         if old is not None and old.documents.get(doc_id) is doc:
             doc_units, doc_vectors = old.units_of(doc_id)
