@@ -6,6 +6,8 @@ import random
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -64,6 +66,18 @@ def test_extra_data_keeps_unanswerable_questions_as_negatives():
     answered = [i for i in items if i["start"] >= 0]
     assert all(i["context"][i["start"]:i["start"] + len(i["text"])] == i["text"] for i in answered)
     assert trainer.load_extra("") == []
+
+
+def test_extra_data_named_by_patterns_is_one_sorted_set_and_a_typo_is_an_error():
+    trainer = _trainer()
+    folder = trainer.extra_files("train/data/synthetic")
+    named = trainer.extra_files("train/data/synthetic/p*.json, train/data/synthetic/h*.json,train/data/synthetic/h1.json")
+    assert [f.name for f in named] == sorted(f.name for f in folder if f.name[0] in "hp")
+    assert named == trainer.extra_files("train/data/synthetic/h*.json,train/data/synthetic/p*.json")
+    assert len(trainer.load_extra("train/data/synthetic/h1.json")) < len(trainer.load_extra("train/data/synthetic/h*.json"))
+    for typo in ("train/data/synthetic/x*.json", "train/data/synthetc", "train/data/synthetic/h1.jsn"):
+        with pytest.raises(SystemExit, match="names no data file"):
+            trainer.extra_files(typo)
 
 
 def test_every_synthetic_question_has_an_english_version():

@@ -19,6 +19,7 @@ paragraph, not the question's own, that shares most character bigrams with it).
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import random
@@ -43,7 +44,7 @@ SETTINGS = dict(
     english_share=0.0,       # share of questions code-switched into English (CC-CEDICT glosses)
     english_full_share=0.6,  # of those, the share with every known word turned English (else half)
     english_questions="",    # JSON Lines {"id", "en"}: questions translated into English (train/data/README.md); comma-separated for several
-    extra="",                # more SQuAD-format data (a file or a folder of .json), source "syn"; unanswerable questions allowed
+    extra="",                # more SQuAD-format data: files, folders or globs, comma-separated (source "syn"); unanswerable questions allowed
     extra_repeat=1,          # each extra question used this many times per epoch
     replay_share=1.0,        # share of the DRCD / CMRC questions used (continued training on the extra data)
     translated_share=0.0,    # share of translated questions asked in English (before code-switching)
@@ -94,13 +95,27 @@ def load_squad(path: str, source: str) -> list[dict]:
     return items
 
 
-def load_extra(path: str) -> list[dict]:
-    """The `extra` SQuAD-format data (a file, or every .json in a folder), as source "syn"."""
-    if not path:
-        return []
-    source = ROOT / path
-    return [item for file in (sorted(source.glob("*.json")) if source.is_dir() else [source])
-            for item in load_squad(str(file), "syn")]
+def extra_files(spec: str) -> list[Path]:
+    """The files an `extra` setting names: comma-separated files, folders (every .json in
+    them) or glob patterns ('train/data/synthetic/h*.json'), relative to the repository,
+    in one sorted list so that the same files give the same run whatever order they are
+    named in. A piece that matches no file is an error: a typo must not train on less data.
+    """
+    files: set[Path] = set()
+    for piece in filter(None, (p.strip() for p in spec.split(","))):
+        source = ROOT / piece
+        found = sorted(source.glob("*.json")) if source.is_dir() else \
+            [Path(f) for f in glob.glob(str(source))] if glob.has_magic(piece) else \
+            [source] if source.is_file() else []
+        if not found:
+            raise SystemExit(f"--extra: {piece!r} names no data file")
+        files.update(found)
+    return sorted(files, key=lambda f: (f.name, str(f)))
+
+
+def load_extra(spec: str) -> list[dict]:
+    """The `extra` SQuAD-format data (`extra_files`), as source "syn"."""
+    return [item for file in extra_files(spec) for item in load_squad(str(file), "syn")]
 
 
 def simplify_some(items: list[dict], share: float, rng: random.Random) -> list[dict]:
