@@ -150,3 +150,24 @@ def test_bench_folder_is_indexed_once_and_scored(tmp_path, capsys):
     assert "3 added" in first.err and "warning" not in first.err
     assert main(argv) == 0
     assert "0 added, 3 unchanged" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["qa.jsonl", "en_dev.jsonl", "dev2.jsonl", "dev3.jsonl"])
+def test_every_eval_item_passes_the_set_checks(name):
+    """Each item of each Q&A file: answers and evidence verbatim in its report, the
+    question in the script its `lang` names, unanswerable ones without a document
+    (`eval/check_set.py`'s item checks; its mix rules are for qa.jsonl alone)."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("check_set", root / "eval/check_set.py")
+    check_set = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check_set)
+    docs = check_set.load_docs(root / "seeds")
+    items = [json.loads(line) for line in (root / "eval" / name).read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    assert items and len({i["id"] for i in items}) == len(items)
+    problems = [p for item in items for p in check_set._check_item(item, docs)]
+    if name == "en_dev.jsonl":  # twins keep their question's id with "en" after it (q002en)
+        problems = [p for p in problems if not p.endswith("id must look like q001")]
+    assert problems == []
