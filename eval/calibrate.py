@@ -1,6 +1,6 @@
 """Fit the confidence model over reader candidates, on dev questions only: eval/qa.jsonl's
-dev items, eval/en_dev.jsonl (the same dev questions asked in English) and eval/dev2.jsonl
-(150 fresh dev questions in three scripts).
+dev items, eval/en_dev.jsonl (the same dev questions asked in English), eval/dev2.jsonl and
+eval/dev3.jsonl (150 fresh dev questions each, in three scripts).
 
     python eval/calibrate.py [--index-dir DIR] [--write]
 
@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--index-dir", default=str(ROOT / "index"))
     parser.add_argument("--qa-file", action="append", default=None,
                         help="Q&A set whose dev items are fitted on (repeatable; default: eval/qa.jsonl, "
-                             "its English translation eval/en_dev.jsonl and eval/dev2.jsonl)")
+                             "its English translation eval/en_dev.jsonl, eval/dev2.jsonl and eval/dev3.jsonl)")
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--per-language", action="store_true",
                         help="one abstention threshold for Chinese questions and one for English ones")
@@ -120,7 +120,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.english_form:
         settings.ENGLISH_QUESTION_FORM = args.english_form
-    files = args.qa_file or [str(ROOT / "eval" / name) for name in ("qa.jsonl", "en_dev.jsonl", "dev2.jsonl")]
+    files = args.qa_file or [str(ROOT / "eval" / name)
+                             for name in ("qa.jsonl", "en_dev.jsonl", "dev2.jsonl", "dev3.jsonl")]
     items = [json.loads(line) for path in files for line in open(path, encoding="utf-8")]
     items = [i for i in items if i["split"] == "dev"]
     cached = cache_candidates(Assistant.load(args.index_dir), items)
@@ -151,7 +152,7 @@ def main() -> None:
 
 def write_calibration(coefficients: dict, intercept: float, threshold: float, threshold_en: float) -> None:
     text = f'''"""The confidence model over reader candidates, fitted on the dev questions (eval/qa.jsonl,
-eval/en_dev.jsonl and eval/dev2.jsonl).
+eval/en_dev.jsonl, eval/dev2.jsonl and eval/dev3.jsonl).
 
 Written by `python eval/calibrate.py --write`; do not edit by hand. A logistic
 regression over `scoring.FEATURES`; answers below ABSTAIN_BELOW (ABSTAIN_BELOW_ENGLISH for English

@@ -24,7 +24,7 @@ from .answer.checks import intent_agreement, section_context, year_agreement
 from .errors import InvalidQuestion, InvalidRequest, QAError, UnknownEmbedder
 from .evaluation.metrics import normalise_answer
 from .ingest.embedding import load_embedder
-from .question.dictionary import chinese_words
+from .question.dictionary import chinese_words, common_words
 from .question.glossary import chinese_terms, unmatched_words
 from .question.names import chinese_names, find_pinyin
 from .question.questions import analyse_question, content_bigrams
@@ -180,7 +180,8 @@ class Assistant:
             features = span_features(span.score, span.null_score, span.passage, year,
                                      intent_agreement(parsed, sentence, heading), parsed.language == "en",
                                      parsed.answer_type, text,
-                                     clause_overlap(words, self._views[chunk.doc_id].norm, start, end))
+                                     clause_overlap(words, self._views[chunk.doc_id].norm, start, end),
+                                     parsed.items)
             out.append(ScoredSpan(chunk.doc_id, start, end, text, span.passage, features,
                                   confidence_of(features, COEFFICIENTS, INTERCEPT)))
         return out
@@ -208,15 +209,19 @@ class Assistant:
         reader they were noise, in BM25 they ranked the answer's passage first more often.
         CC-CEDICT words are only those that occur in the reports.
 
-        A name no document mentions only counts when the question names nothing the
-        reports do know (so '厦门' in a question about nothing else makes every document
-        fail, while a jieba false positive beside '泉州' is ignored); names that no single
-        document holds together are not required at all (jieba tags '惠及' a place, and
-        only the Lishui report has it)."""
+        A name no document mentions only counts when it is no common word (jieba tags 海湾
+        'bay' and 上门 'to drop in' as places: `dictionary.common_words`) and the question
+        names nothing the reports do know (so '厦门' in a question about nothing else makes
+        every document fail, while a jieba false positive beside '泉州' is ignored); names
+        that no single document holds together are not required at all (jieba tags '惠及' a
+        place, and only the Lishui report has it)."""
         required, unknown, found = [], [], []
         for name in chinese_names(parsed.normalised):
             docs = {d for d, v in self._views.items() if name in v.norm}
-            (required if docs else unknown).append(docs)
+            if docs:
+                required.append(docs)
+            elif name not in common_words():  # jieba also tags 海湾 'bay', 上门 'to drop in'
+                unknown.append(docs)
         for latin in parsed.latin_names:
             docs = set()
             for doc_id, doc in self.index.documents.items():
@@ -225,9 +230,10 @@ class Assistant:
                     docs.add(doc_id)
                     found.append(chinese)
             (required if docs else unknown).append(docs)
+        known = bool(required)
         if len(required) > 1 and not set.intersection(*required):
             required = []  # no report names them all: a tagger's false name ('惠及'), or several reports asked at once
-        if unknown and not required:
+        if unknown and not known:
             required.append(set())
         search = []
         if parsed.language == "en":

@@ -38,6 +38,20 @@ def test_english_answer_kinds_read_singular_and_plural_nouns(question, kind):
     assert analyse_question(question).answer_type == kind
 
 
+@pytest.mark.parametrize("question,items", [
+    ("厦门要做好哪三件事?", 3),
+    ("福州歸納了哪五種工作方法?", 5),
+    ("全会提出统筹写好哪3方面的文章?", 3),
+    ("Which two per-mu indicators does Fuzhou want to raise?", 2),
+    ("What three specific things must the port do?", 3),
+    ("Which five-year plan period did the plenum name?", 0),   # a plan's name, not five things
+    ("全会部署了哪几个方面的任务?", 0),                          # no number named
+    ("How many projects started in 2023?", 0),
+])
+def test_a_question_asking_for_a_number_of_things_says_how_many(question, items):
+    assert analyse_question(question).items == items
+
+
 @pytest.mark.parametrize("question,terms", [
     ("Which deputy party secretaries attended?", ("副", "书记", "出席")),
     ("How many alternate members attended the plenary session?", ("候补委员", "出席", "全会")),
@@ -86,3 +100,12 @@ def test_glossary_terms_are_the_same_from_many_threads():
 ])
 def test_latin_names_are_pinyin_names_not_english_words(question, names):
     assert latin_names(question) == names
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("除市委书记外,出席会议的市委副书记有哪几位?", "person"),  # 几位 had made it a number question
+    ("出席会议的市委委员有几位?", "number"),
+    ("哪些人获得了表彰?", "person"),
+])
+def test_chinese_questions_asking_for_people_are_person_questions(question, kind):
+    assert analyse_question(question).answer_type == kind

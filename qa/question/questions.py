@@ -22,7 +22,7 @@ _ZH_TYPES = [
     ("percent", r"百分之|百分比|百分点|比例|占比|比重|增速|增幅|增长率|涨幅|降幅|几成|%|增长多少|增长了多少|下降多少|提高多少"),
     ("date", r"何时|什么时候|哪一?天|哪一?年|几月|哪个月|几号|日期|什么时间|哪日|何日|召开时间|举行时间|哪年"),
     ("org", r"由谁主持|谁主持|主持.{0,4}(是谁|由谁)|哪个(部门|机构|单位|组织|委员会|会议|机关)|什么(部门|机构|单位|组织|机关)|哪一(部门|机构|单位)|哪家"),
-    ("person", r"谁|哪位|何人|什么人|姓名|叫什么名字|名字是"),
+    ("person", r"谁|哪位|哪几位|哪些人|何人|什么人|姓名|叫什么名字|名字是"),
     ("number", r"多少|几[个家名人项次条所座位届万亿千百十种批处年天]|多大|若干|数量|数目|多长|多高|多远|多重|几"),
     ("place", r"哪里|何地|何处|哪儿|在哪|什么地方|哪个(城市|县|区|市|省|地方|乡镇|国家)|哪座|哪些地方|哪些城市|何方|地点"),
     ("phrase", r"什么(活动|行动|工程|口号|战略|品牌|名称|称号|理念|方针|目标|定位|经验|模式|计划|平台|机制|文章|主题|思想|精神|格局|要求|路径|方向|任务|体系|称呼)|叫什么|称为|名为|称作|哪(项|个|一)(活动|行动|工程|战略|品牌|称号|定位|理念|经验|口号|专项行动)|哪些(行动|活动)|提出了?什么|是什么"),
@@ -47,6 +47,13 @@ _ZH_ACHIEVED = r"完成了|实现了|达到了|取得了?|已经|回顾|成绩|�
 _EN_TARGET = r"\btarget|\bplan|\bgoal|\baim|\bexpect|\bprojected|\bwill\b|\bintend|\bset to\b|\bseek|\bpledge|\baspire|\bforecast"
 _EN_ACHIEVED = r"\bachiev|\bdid\b|\bcompleted\b|\baccomplished|\blast year|\bin the past|\breached\b|\bactually|\bmanaged to|\bhad\b"
 
+_COUNT_WORDS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+                "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_ZH_COUNT = re.compile(r"哪([两二三四五六七八九十]|[2-9])\s*(?:个|项|件|种|大|方面|部分|类|条|点|张|位|座|名|句|字)")
+_EN_COUNT = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(two|three|four|five|six|seven|eight|nine|ten)\b(?![-\s]year)")
+"""A question that asks for a set number of things: 哪三件事, 哪五种方法, 'which two indicators',
+'what three things' (not 'which five-year plan')."""
+
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _ZH_QUESTION_WORDS = re.compile(
     r"多少|几|什么|哪些|哪个|哪位|哪里|哪一|哪|谁|何时|何地|何处|何种|如何|怎样|怎么|为什么|为何|是否|"
@@ -66,6 +73,8 @@ class Question:
     intent: str | None
     content: str
     latin_names: tuple[str, ...]
+    items: int = 0
+    """How many things the question asks for (哪三件事 → 3), 0 when it names no number."""
 
 
 def detect_language(text: str) -> str:
@@ -89,7 +98,17 @@ def analyse_question(text: str) -> Question:
         intent=detect_intent(norm, english),
         content=_ZH_QUESTION_WORDS.sub(" ", norm) if not english else norm,
         latin_names=latin_names(text) if english else (),
+        items=asked_items(norm, english),
     )
+
+
+def asked_items(norm: str, english: bool) -> int:
+    """The number of things a question asks for ('哪三件事', 'which two indicators'), or 0."""
+    found = (_EN_COUNT if english else _ZH_COUNT).search(norm)
+    if not found:
+        return 0
+    word = found.group(1)
+    return int(word) if word.isdigit() else _COUNT_WORDS[word]
 
 
 def classify_answer_type(norm: str, english: bool) -> str:

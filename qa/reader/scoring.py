@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..textnorm import bigram_tokens
 
-FEATURES = ("reader", "margin", "passage", "year", "intent", "english", "kind", "clause")
+FEATURES = ("reader", "margin", "passage", "year", "intent", "english", "kind", "clause", "count")
 """What the confidence model reads, per candidate (see `span_features`)."""
 
 _DIGITS = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两]")
@@ -30,6 +30,10 @@ _CLAUSE_MARKS = ",，、；;"
 _CLAUSE_BREAK = re.compile(f"[{_CLAUSE_MARKS}]")
 _CLAUSE_EDGE = re.compile(f"[{_CLAUSE_MARKS}。！？!?\n]")
 """Where a clause ends: at a clause break or at the end of its sentence."""
+_QUOTED_RUN = re.compile(r"[”」』\"]\s*[“「『\"]")
+_QUOTES = re.compile(r"[”」』“「『\"]+")
+_ITEM_BREAK = re.compile(r"[、，,；;]")
+_AND = re.compile(r"和|与|與|及|以及")
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,8 @@ class ScoredSpan:
 
 
 def span_features(reader_score: float, null_score: float, passage_rank: int, year: float,
-                  intent: float, english: bool, answer_type: str, text: str, clause: float) -> dict:
+                  intent: float, english: bool, answer_type: str, text: str, clause: float,
+                  asked_items: int = 0) -> dict:
     """The FEATURES of one candidate.
 
     Args:
@@ -56,11 +61,12 @@ def span_features(reader_score: float, null_score: float, passage_rank: int, yea
         answer_type: the kind the question asks for (`questions.ANSWER_TYPES`).
         text: the span itself.
         clause: the share of the question's words found around the span (`clause_overlap`).
+        asked_items: how many things the question asks for (`Question.items`), 0 if it names no number.
     """
     return {"reader": reader_score, "margin": reader_score - null_score,
             "passage": 1.0 / (passage_rank + 1), "year": year, "intent": intent,
             "english": 1.0 if english else 0.0, "kind": kind_agreement(answer_type, text),
-            "clause": clause}
+            "clause": clause, "count": count_agreement(asked_items, text)}
 
 
 def clause_overlap(question_bigrams: set[str], norm_text: str, start: int, end: int) -> float:
@@ -89,6 +95,28 @@ def kind_agreement(answer_type: str, text: str) -> float:
         return 0.0
     matched = form.fullmatch(text) if answer_type == "person" else form.search(text)
     return 1.0 if matched else -1.0
+
+
+def enumeration_items(text: str) -> int:
+    """How many things a span lists: quoted names run together (“A”“B”“C”, its outer
+    quotes perhaps trimmed off), else the pieces between 、，； or, with none of those,
+    between 和 / 与 / 及 ('畝均稅收和畝均產值' lists two)."""
+    if _QUOTED_RUN.search(text):
+        return len([p for p in _QUOTES.split(text) if p.strip(" 、,，和与及")])
+    parts = [p for p in _ITEM_BREAK.split(text) if p.strip()]
+    if len(parts) == 1:
+        parts = [p for p in _AND.split(text) if p.strip()]
+    return len(parts)
+
+
+def count_agreement(asked_items: int, text: str) -> float:
+    """+1 when a question that asks for a number of things (哪三件事) gets a span listing
+    that many, -1 when the span lists another number, 0 when the question names none. The
+    reader often takes one item of an enumeration, or runs on into the next clause; and a
+    question asking for six things the report never lists has no span that agrees."""
+    if not asked_items:
+        return 0.0
+    return 1.0 if enumeration_items(text) == asked_items else -1.0
 
 
 def figure_length(answer_type: str, text: str) -> int:
