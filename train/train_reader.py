@@ -104,9 +104,12 @@ def extra_files(spec: str) -> list[Path]:
     files: set[Path] = set()
     for piece in filter(None, (p.strip() for p in spec.split(","))):
         source = ROOT / piece
-        found = sorted(source.glob("*.json")) if source.is_dir() else \
-            [Path(f) for f in glob.glob(str(source))] if glob.has_magic(piece) else \
-            [source] if source.is_file() else []
+        if source.is_dir():
+            found = list(source.glob("*.json"))
+        elif glob.has_magic(piece):
+            found = [Path(f) for f in glob.glob(str(source))]
+        else:
+            found = [source] if source.is_file() else []
         if not found:
             raise SystemExit(f"--extra: {piece!r} names no data file")
         files.update(found)
