@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 INSTALLED_TEST := $(VENV)/.installed-test
 
-.PHONY: run test index install install-test browser clean-index train
+.PHONY: run test index install install-test browser clean-index train check-answers
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,8 +27,17 @@ install-test: $(INSTALLED_TEST)
 index: $(INSTALLED)
 	$(BIN)/qa index seeds/
 
+# `make run HOST=0.0.0.0 PORT=8080 AUTH=user:pass` to serve elsewhere (beyond loopback, log in).
+HOST ?= 127.0.0.1
+PORT ?= 7860
+AUTH ?=
 run: index
-	$(BIN)/qa serve
+	$(BIN)/qa serve --host $(HOST) --port $(PORT) $(if $(AUTH),--auth $(AUTH))
+
+# Every answer on the eval files and the benchmarks' first questions, against the stored
+# fingerprint (eval/check_answers.py): a refactor proves it changed no answer.
+check-answers: $(INSTALLED)
+	$(BIN)/python eval/check_answers.py
 
 # Browser tests drive Debian's Chromium (with a CJK font, or Chinese renders as boxes);
 # installed when missing and we are root, as CI is.
@@ -42,7 +51,7 @@ test: $(INSTALLED_TEST) browser
 	$(BIN)/python -m pytest -q
 
 # The shipped reader's whole lineage, trained again (about five hours on 2 CPU cores, minutes on
-# a GPU; README, "Training"). Never part of run or test.
+# a GPU; docs/reader.md). Never part of run or test.
 train: $(INSTALLED_TEST)
 	PY=$(BIN)/python train/reproduce_reader.sh
 
