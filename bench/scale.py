@@ -153,14 +153,14 @@ def measure_filtered(index, queries: np.ndarray, n: int) -> dict:
 
 
 def make_index_data(**given):
-    """A real qa.stores.folder.IndexData from the fields given; any other field (the layout grows)
-    is empty: zero-row vectors for `*_vectors`, an empty list otherwise."""
+    """A real qa.core.IndexData from the fields given; any other required field is empty:
+    zero-row vectors for `*_vectors`, an empty list otherwise."""
     import dataclasses
 
-    from qa.stores.folder import IndexData
+    from qa.core import IndexData
 
     empty = {f.name: np.zeros((0, DIM), np.float32) if f.name.endswith("vectors") else []
-             for f in dataclasses.fields(IndexData)}
+             for f in dataclasses.fields(IndexData) if f.default is dataclasses.MISSING}
     return IndexData(**{**empty, **given})
 
 

@@ -19,33 +19,33 @@ Needs the scale extra (pymilvus, milvus-lite, ray).
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import (ROOT, ensure_seed_index, finish, load_questions, machine_info, markdown_table, parse_args,
+                    percentile_ms, print_header)
 
-from bench.common import (ROOT, ensure_seed_index, finish, load_questions, machine_info,  # noqa: E402
-                          markdown_table, parse_args, percentile_ms, print_header)
-
-BENCH_QUESTIONS = ROOT.parent / "shared/benchmarks/drcd_open/questions.jsonl"
+DEFAULT_DRCD = ROOT.parent / "shared/benchmarks/drcd_open"
+"""The open-domain DRCD folder (docs/ + questions.jsonl) by default: `--drcd DIR` elsewhere."""
 
 
 def extra(parser) -> None:
     parser.add_argument("--drcd-index", type=Path, default=ROOT / "index/bench/drcd_open",
                         help="folder index of drcd_open (built by `qa eval --bench`)")
+    parser.add_argument("--drcd", type=Path, default=DEFAULT_DRCD,
+                        help="the drcd_open benchmark folder (default: ../shared/benchmarks/drcd_open)")
     parser.add_argument("--skip-ray", action="store_true")
 
 
 def to_milvus(folder_index, db: Path):
-    from qa import stores
+    from qa.stores import open_store
 
-    target = stores.parse_store(f"milvus-lite:{db}")
-    stores.save(target, folder_index)
-    return stores.load(target)
+    store = open_store(f"milvus-lite:{db}")
+    store.save(folder_index)
+    return store.load()
 
 
 def agreement(folder, milvus, embedder, questions: list[str]) -> dict:
@@ -92,11 +92,10 @@ def search_latency(index, embedder, questions: list[str], rounds: int = 2) -> di
 
 def synthetic_index(n: int, seed_index, rng) -> object:
     """n chunks of ~300 seed characters with random unit vectors, as a real IndexData."""
-    from qa.ingest.chunking import Chunk, make_chunk_id
-    from qa.ingest.documents import Document
+    from qa.core import Chunk, Document, IndexData, make_chunk_id
     from qa.stores.dense import build_dense_index
-    from qa.stores.folder import IndexData
     from qa.stores.lexical import build_lexical_index
+    from qa.stores.retrieval import retrieve
 
     alphabet = np.array(list("".join(d.text for d in seed_index.documents.values())))
     per_doc, documents, chunks = 100, {}, []
@@ -113,7 +112,7 @@ def synthetic_index(n: int, seed_index, rng) -> object:
             "root": None} for d, doc in documents.items()})
     texts = [documents[c.doc_id].text[c.start:c.end] for c in chunks]
     return IndexData(manifest, documents, chunks, [], vectors, build_dense_index(vectors),
-                     build_lexical_index(texts, manifest["lexical_tokenizer"]))
+                     build_lexical_index(texts, manifest["lexical_tokenizer"]), retrieve)
 
 
 def ray_throughput(corpus: Path, workers: list[int], rounds: int) -> dict:
@@ -171,7 +170,7 @@ def main() -> None:
     if args.drcd_index.exists():
         drcd = load_index(args.drcd_index)
         drcd_milvus = to_milvus(drcd, work / "drcd.db")
-        questions = [json.loads(line)["question"] for line in open(BENCH_QUESTIONS, encoding="utf-8")]
+        questions = [json.loads(line)["question"] for line in open(args.drcd / "questions.jsonl", encoding="utf-8")]
         results["drcd_top5"] = agreement(drcd, drcd_milvus, embedder, questions[: 100 if args.quick else None])
 
     sample = [i["question"] for i in items[:40]]
@@ -188,7 +187,7 @@ def main() -> None:
 
     if not args.skip_ray:
         results["ray_startup_s"] = ray_startup()
-        source = ROOT.parent / "shared/benchmarks/drcd_open/docs"
+        source = args.drcd / "docs"
         corpus = work / "ray-corpus"
         corpus.mkdir()
         for path in sorted(source.glob("*.txt"))[: 60 if args.quick else 300]:

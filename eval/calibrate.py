@@ -15,8 +15,8 @@ eval/dev3.jsonl (150 fresh dev questions each, in three scripts).
    abstained: one for all questions, or with --per-language one for Chinese questions and
    one for English ones. (5-fold cross-validation, a question and its English twin in the
    same fold: on qa.jsonl's dev questions two thresholds scored 0.531 mean F1 against 0.511
-   for one; over all 304 dev questions one threshold won twice, 0.566 against 0.551 with the
-   fifth session's reader and 0.592 against 0.575 with the sixth's: eval/RESULTS.md.)
+   for one; over all 304 dev questions one threshold won twice, 0.566 against 0.551 and
+   0.592 against 0.575 with two earlier readers: docs/evaluation.md.)
 With --write, the coefficients go to qa/reader/calibration.py. The test split is never read.
 """
 
@@ -30,12 +30,16 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from qa import settings  # noqa: E402
-from qa.assistant import Assistant  # noqa: E402
-from qa.evaluation.metrics import char_f1  # noqa: E402
-from qa.reader.scoring import FEATURES  # noqa: E402
+from qa.assistant import Assistant
+from qa.evaluation.metrics import char_f1
+from qa.question.terms import keyword_question
+from qa.reader.scoring import FEATURES
+
+ENGLISH_FORMS = ("appended", "keywords", "asked", "both")
+"""How an English question may reach the reader: "appended" (what ships: the English with
+its Chinese keyword question after it, `terms.reader_question`), "keywords" (the Chinese
+keyword question alone), "asked" (the English alone) or "both" (read twice, every span kept)."""
 
 CORRECT_F1 = 0.8
 """A candidate with at least this char-F1 against a gold answer counts as right: high, so
@@ -43,13 +47,24 @@ that a fragment of the answer ('日' of '2月3日') is a negative and the model 
 rank the whole span above its pieces."""
 
 
-def cache_candidates(assistant: Assistant, items: list[dict]) -> list[tuple[dict, list]]:
-    """(item, scored candidates) per dev question, through the assistant's own steps."""
+def cache_candidates(assistant: Assistant, items: list[dict], english_form: str = "appended") -> list[tuple[dict, list]]:
+    """(item, scored candidates) per dev question, through the assistant's own steps (with
+    English questions read in `english_form`, one of ENGLISH_FORMS)."""
     cached = []
     for item in items:
         found = assistant.find_passages(item["question"])
-        cached.append((item, assistant.score_spans(found, assistant.read(found))))
+        spans = assistant.read(found, reader_questions(found, english_form))
+        cached.append((item, assistant.score_spans(found, spans)))
     return cached
+
+
+def reader_questions(found, form: str) -> list[str] | None:
+    """The reader's questions for one of ENGLISH_FORMS (None: the shipped form)."""
+    question, terms = found.question, found.terms
+    if form == "appended" or question.language != "en" or not terms.found:
+        return None
+    keywords = keyword_question(question, terms)
+    return {"keywords": [keywords], "asked": [question.text], "both": [keywords, question.text]}[form]
 
 
 def feature_rows(cached):
@@ -115,16 +130,14 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--per-language", action="store_true",
                         help="one abstention threshold for Chinese questions and one for English ones")
-    parser.add_argument("--english-form", choices=["keywords", "asked", "appended", "both"], default=None,
-                        help="how English questions reach the reader (default: settings.ENGLISH_QUESTION_FORM)")
+    parser.add_argument("--english-form", choices=ENGLISH_FORMS, default="appended",
+                        help="how English questions reach the reader (default: appended, as shipped)")
     args = parser.parse_args()
-    if args.english_form:
-        settings.ENGLISH_QUESTION_FORM = args.english_form
     files = args.qa_file or [str(ROOT / "eval" / name)
                              for name in ("qa.jsonl", "en_dev.jsonl", "dev2.jsonl", "dev3.jsonl")]
     items = [json.loads(line) for path in files for line in open(path, encoding="utf-8")]
     items = [i for i in items if i["split"] == "dev"]
-    cached = cache_candidates(Assistant.load(args.index_dir), items)
+    cached = cache_candidates(Assistant.load(args.index_dir), items, args.english_form)
     x, y, owners = feature_rows(cached)
     coef, intercept = fit_logistic(x, y)
     probs = 1 / (1 + np.exp(-(x @ coef + intercept)))

@@ -69,25 +69,14 @@ CANDIDATE_PASSAGES = 20
 
 READER_PASSAGES = 12
 """Best fused passages the trained reader reads for a Chinese question (one batched call).
-Chosen on the dev questions (eval/RESULTS.md, sixth session): cross-validated mean F1 over
-all 304 of them 0.566 reading 8, 0.579 reading 12 for Chinese questions, 0.559 reading 16
-(the passage holding a Traditional question's answer is among the first 8 for 91%, among
-the first 12 for 98%)."""
+Chosen on the dev questions (docs/evaluation.md): cross-validated mean F1 over 304 of them
+0.566 reading 8, 0.579 reading 12 for Chinese questions, 0.559 reading 16 (the passage
+holding a Traditional question's answer is among the first 8 for 91%, among the first 12
+for 98%)."""
 
 READER_PASSAGES_ENGLISH = 8
 """The same for an English question: 12 did not help them (0.481 against 0.495; more
 passages, more distractors for a question the reader reads less well)."""
-
-ENGLISH_QUESTION_FORM = "appended"
-"""How the reader gets an English question (see `assistant.reader_questions`): "keywords"
-(a Chinese keyword question), "asked" (the English as asked), "appended" (the English
-with its Chinese keywords after it) or "both" (read twice, every span kept)."""
-
-READER_SIMPLIFIED = True
-"""The reader reads question and passages in Simplified script (`reader.runtime`)."""
-
-READER_ONE_SENTENCE = True
-"""Reader spans stay inside one sentence (`reader.runtime`)."""
 
 READER_SPANS_PER_WINDOW = 5
 """Best spans kept from each reader window before scoring (an n-best list)."""

@@ -77,3 +77,50 @@ DEFAULT_LEXICAL_TOKENIZER = "bigram"
 def lexical_tokens(text: str, tokenizer: str = DEFAULT_LEXICAL_TOKENIZER) -> list[str]:
     """Normalise `text` and cut it with the named tokenizer."""
     return LEXICAL_TOKENIZERS[tokenizer](normalise_for_matching(text))
+
+
+# Answer strings as exact match compares them (the CMRC 2018 evaluation's convention: see
+# `evaluation.metrics`); the assistant uses the same folding to tell one answer from another.
+
+KEPT_MARKS = frozenset("%‰")
+"""Punctuation-class characters that change an answer's meaning (5% is not 5), so stay."""
+
+DROPPED_SYMBOLS = frozenset("+=^`~|<>")
+"""Math and markup symbols dropped like punctuation (the CMRC script drops + = ^ ` ~ too)."""
+
+_WIDE = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002fa1f"
+_TOKEN = re.compile(rf"[{_WIDE}]|(?:[^\W{_WIDE}]|(?<=\d)\.(?=\d))+|\S")
+"""One token per Han / kana / Hangul character, per Latin word or number (5.2 is one), or
+per remaining symbol (%, ℃, ¥)."""
+
+
+def _is_punctuation(text: str, i: int) -> bool:
+    """Whether text[i] is punctuation to drop; a decimal point between digits is not."""
+    char = text[i]
+    if char == "." and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+        return False
+    if char in DROPPED_SYMBOLS:
+        return True
+    return unicodedata.category(char).startswith("P") and char not in KEPT_MARKS
+
+
+def answer_tokens(text: str) -> list[str]:
+    """The CMRC-style tokens of an answer string after folding and punctuation removal.
+
+    Args:
+        text: an answer as written (any script, width or case).
+    Returns:
+        Tokens: each Chinese character alone, Latin words and numbers whole, lower-cased,
+        Traditional folded to Simplified, full-width folded to ASCII.
+    """
+    folded = normalise_for_matching(text)
+    # Punctuation is deleted, not turned into a space, as the CMRC script does: "6,000"
+    # becomes the one token "6000" and "Quanzhou-style" the one word "quanzhoustyle".
+    kept = "".join(c for i, c in enumerate(folded) if not _is_punctuation(folded, i))
+    return _TOKEN.findall(kept)
+
+
+def normalise_answer(text: str) -> str:
+    """The answer folded (Traditional→Simplified, NFKC, lower-case) without punctuation or
+    whitespace: the string exact match compares. Equals "".join(answer_tokens(text))."""
+    return "".join(answer_tokens(text))

@@ -8,7 +8,6 @@ import pytest
 from qa.errors import InvalidQuestion, InvalidRequest
 from qa.frontends.cli import main
 from qa.question.names import find_pinyin
-from qa.question.questions import analyse_question
 from qa.reader.scoring import clause_overlap, count_agreement, enumeration_items, figure_length
 
 KNOWN = [
@@ -45,7 +44,7 @@ def test_year_decides_between_achievement_and_target(assistant):
     """The year and the target/achievement wording pick the section: 2024's targets, 2023's
     review."""
     target = assistant.ask("2024年泉州计划开工多少个重点项目？")
-    sentence, heading = assistant._sentence_context(target.citations[0].doc, target.citations[0].start)
+    sentence, heading = assistant.views.sentence_context(target.citations[0].doc, target.citations[0].start)
     assert "2024年工作目标任务" in heading and "200个" in target.answer
     assert assistant.ask("2023年泉州开工重点项目多少个？").answer == "240个"
 
@@ -215,18 +214,22 @@ def test_english_names_match_only_where_a_word_starts(name, text, chinese):
     assert find_pinyin(name, text) == chinese
 
 
+def terms_of(assistant, question: str):
+    """The question's terms over the assistant's reports, as `find_passages` finds them."""
+    return assistant.find_passages(question).terms
+
+
 def test_a_city_no_report_names_is_not_found_in_another_citys_report(assistant):
     """Regression: 'Lishui' was matched to 理水 in the Quanzhou work report's 治理水平, so a
     Lishui question took the Quanzhou report's GDP growth target."""
-    names = assistant._question_names(analyse_question("What is Lishui's GDP growth target?"))
-    assert names["required"] == [{"004_a2c695bdbd89f31f.txt"}]
+    terms = terms_of(assistant, "What is Lishui's GDP growth target?")
+    assert terms.required == ({"004_a2c695bdbd89f31f.txt"},)
 
 
 def test_names_no_single_report_holds_together_are_not_required(assistant):
     # jieba tags 惠及 ('benefit') a place, and only the Lishui report has it; 泉州 is not there
-    names = assistant._question_names(analyse_question("泉州以惠及群众为宗旨的文化工程叫什么?"))
-    assert names["required"] == []
-    assert assistant._question_names(analyse_question("丽水市委书记是谁？"))["required"] != []
+    assert terms_of(assistant, "泉州以惠及群众为宗旨的文化工程叫什么?").required == ()
+    assert terms_of(assistant, "丽水市委书记是谁？").required != ()
 
 
 def test_a_common_word_tagged_as_a_place_rules_out_no_report(assistant):
@@ -234,11 +237,10 @@ def test_a_common_word_tagged_as_a_place_rules_out_no_report(assistant):
     in the reports, and each alone had made every document fail, so these were never
     answered. A real place no report covers still rules them all out."""
     for question in ["决议要求联动哪个海湾两侧的一体化进程?", "以本地江河命名的党建品牌叫什么?"]:
-        assert assistant._question_names(analyse_question(question))["required"] == []
-    assert assistant._question_names(analyse_question("衢州市委书记是谁?"))["required"] == [set()]
+        assert terms_of(assistant, question).required == ()
+    assert terms_of(assistant, "衢州市委书记是谁?").required == (frozenset(),)
     # names the reports know, though not in one report, and an unknown word beside them
-    names = assistant._question_names(analyse_question("莲都区推出的上门送课、文化惠民活动叫什么?"))
-    assert names["required"] == []
+    assert terms_of(assistant, "莲都区推出的上门送课、文化惠民活动叫什么?").required == ()
     answer = assistant.ask("决议要求联动哪个海湾两侧的一体化进程?")
     assert not answer.abstained and "湄洲湾" in answer.answer
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from serving import running_server
+from qa.frontends.launch import running_server
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ def served_index(seed_index, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def server(served_index, tmp_path_factory):
     """`qa serve` in a subprocess; yields its base URL once /healthz answers."""
-    with running_server(served_index, tmp_path_factory.mktemp("server")) as live:
+    with running_server(served_index, workdir=tmp_path_factory.mktemp("server")) as live:
         yield live.url
 
 

@@ -36,7 +36,7 @@ def test_index_built_with_sentence_transformers_answers_through_the_same_path(tm
     folder.mkdir()
     (folder / "harbour.txt").write_text("The new harbour opened in 1999. It handles 42 ships a day.", encoding="utf-8")
     name = f"st:{gt.get_model_path()}"
-    update_index([folder], tmp_path / "index", name, progress=False, warn=lambda line: None)
+    update_index([folder], tmp_path / "index", embedder_name=name, progress=False, warn=lambda line: None)
     assistant = Assistant.load(tmp_path / "index")
     assert assistant.embedder.name == name
     assert assistant.ask("When did the harbour open?").passages[0].doc == "harbour.txt"

@@ -39,7 +39,7 @@ def checkpoint(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def model():
-    from qa.reader.encoder import build_reader_model
+    from reader_encoder import build_reader_model
 
     return build_reader_model().eval()
 

@@ -212,7 +212,7 @@ def test_auth_protects_the_api(http_index):
 
 
 def test_page_html_escapes_questions_and_documents():
-    from qa.frontends.webui import render_answer, render_question, render_source
+    from qa.frontends.webui import answer_html, render_question, render_source
 
     hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>'
     quote = f"{hostile}共有17个。"
@@ -221,7 +221,7 @@ def test_page_html_escapes_questions_and_documents():
                 "page": None, "score": 1.0}
     answer = {"question": hostile, "answer": "17个", "abstained": False, "confidence": 0.9,
               "citations": [citation], "passages": [], "timings_ms": {}}
-    pieces = [render_question(hostile), render_answer(answer),
+    pieces = [render_question(hostile), answer_html(answer),
               render_source(dict(citation, kind="Citation"), 1, 1, hostile, quote + "\n\n" + hostile)]
     for html_text in pieces:
         assert "<script" not in html_text and "<img" not in html_text

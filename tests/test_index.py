@@ -130,7 +130,7 @@ def test_adding_a_file_after_a_settings_change_keeps_every_document(corpus, tmp_
     build(corpus, index_dir)
     manifest = json.loads((index_dir / MANIFEST).read_text())
     manifest["chunking"]["pipeline"] = "older-code"
-    from qa.stores.folder import write_atomically
+    from qa.files import write_atomically
 
     write_atomically(index_dir / MANIFEST, json.dumps(manifest))
     extra = tmp_path / "extra.txt"
@@ -141,20 +141,20 @@ def test_adding_a_file_after_a_settings_change_keeps_every_document(corpus, tmp_
 
 def _record_embedded_texts(monkeypatch) -> list:
     """The texts the real embedder is asked to embed from now on."""
-    import qa.ingest.indexing as indexing
+    import qa.ingest.assembly as assembly
 
-    embedded, embed_texts = [], indexing.embed_texts
+    embedded, embed_texts = [], assembly.embed_texts
 
     def recording(texts, *args, **kwargs):
         embedded.extend(texts)
         return embed_texts(texts, *args, **kwargs)
 
-    monkeypatch.setattr(indexing, "embed_texts", recording)
+    monkeypatch.setattr(assembly, "embed_texts", recording)
     return embedded
 
 
 def _rewrite_manifest(index_dir, change):
-    from qa.stores.folder import write_atomically
+    from qa.files import write_atomically
 
     manifest = json.loads((index_dir / MANIFEST).read_text())
     change(manifest)
@@ -275,7 +275,7 @@ def test_the_manifest_swap_waits_for_the_data_to_reach_the_disk(corpus, tmp_path
     cannot leave a manifest pointing at data that never reached the disk."""
     import os
 
-    import qa.stores.folder as store
+    import qa.files as store
 
     events, real_fsync, real_replace = [], os.fsync, os.replace
 

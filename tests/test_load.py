@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from qa import settings
-from serving import running_server
+from qa.frontends.launch import running_server
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +54,7 @@ def server(seed_index, tmp_path_factory):
     root = tmp_path_factory.mktemp("load")
     index_dir = root / "index"
     shutil.copytree(seed_index, index_dir)
-    with running_server(index_dir, root) as live:
+    with running_server(index_dir, workdir=root) as live:
         yield live
     assert "Traceback" not in live.log_path.read_text(), "the server logged a traceback"
 

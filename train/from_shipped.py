@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 _PREFIX = "qa_model."
 _MATMUL = re.compile(r"^/qa_model/(.+)/MatMul_output_0")
@@ -59,7 +57,7 @@ def shipped_state(model_path: Path) -> dict:
 def main() -> None:
     import torch
 
-    from qa.reader.encoder import build_reader_model
+    from reader_encoder import build_reader_model
     from qa.reader.runtime import MODEL_DIR, load_reader_manifest
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

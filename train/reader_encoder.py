@@ -8,7 +8,7 @@ and transformers come with `pip install -e '.[train]'`.
 
 from __future__ import annotations
 
-from .weights import EngineWeights, load_engine_weights
+from qa.reader.weights import EngineWeights, load_engine_weights
 
 POSITION_OFFSET = 2
 """XLM-R numbers real tokens from padding_idx + 1 = 2; the engine's table starts there."""

@@ -24,12 +24,10 @@ import json
 import os
 import random
 import re
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 SETTINGS = dict(
     seed=1234,
@@ -384,7 +382,7 @@ def main() -> None:
     import torch
     from tqdm import tqdm
 
-    from qa.reader.encoder import build_reader_model
+    from reader_encoder import build_reader_model
 
     cfg = parse_settings()
     run = Run(ROOT / cfg["out"])

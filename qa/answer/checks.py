@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 
-from ..question.questions import Question
+from ..question.questions import YEAR, Question
 
 _TARGET_MARKERS = re.compile(r"力争|确保|目标|预期|计划|争取|将|要|拟|预计|任务|部署|明年|今年")
 _ACHIEVED_MARKERS = re.compile(r"完成了|实现了|达到了|取得|已|累计|获批|回顾|成效|成绩|过去|同比|比上年")
 _HEADING_TARGET = re.compile(r"目标|任务|计划|安排|部署|重点做好|思路")
 _HEADING_ACHIEVED = re.compile(r"回顾|成绩|总结|成效")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
+_YEAR = re.compile(YEAR + r"(?=年)")
 _YEAR_HEADING = re.compile(r"(?:19|20)\d{2}年")
 _INTENT_HEADING = re.compile(r"目标|任务|计划|安排|部署|回顾|成绩|总结|成效|重点做好")
 

@@ -34,7 +34,7 @@ def render_answer(answer: Answer) -> str:
         if answer.passages:
             lines.append("Closest passages:")
             for i, p in enumerate(answer.passages[:3], 1):
-                lines.append(f"  {i}. {p.doc} [{p.start}:{p.end}] {_short(p.text)}")
+                lines.append(f"  {i}. {p.doc} [{p.start}:{p.end}] {shorten(p.text)}")
         return "\n".join(lines)
     converted = converted_rendering(answer.answer, answer.question)
     lines.append(f"A: {answer.answer}" + (f"  (converted: {converted})" if converted else "")
@@ -42,13 +42,14 @@ def render_answer(answer: Answer) -> str:
     for i, c in enumerate(answer.citations, 1):
         page = f", page {c.page}" if c.page else ""
         lines.append(f"  [{i}] {c.doc} [{c.start}:{c.end}]{page} — {c.title}")
-        lines.append(f"      “{_short(c.quote, 160)}”")
+        lines.append(f"      “{shorten(c.quote, 160)}”")
     if answer.alternatives:
         lines.append("  other candidates: " + " · ".join(
             f"{a.text} ({a.doc}, {a.confidence:.2f})" for a in answer.alternatives))
     return "\n".join(lines)
 
 
-def _short(text: str, limit: int = 80) -> str:
+def shorten(text: str, limit: int = 80) -> str:
+    """`text` on one line, cut to `limit` characters with an ellipsis."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit] + "…"

@@ -8,54 +8,9 @@ longest common *contiguous* run of tokens, not from a bag-of-characters overlap.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Sequence
 
-from ..textnorm import normalise_for_matching
-
-KEPT_MARKS = frozenset("%‰")
-"""Punctuation-class characters that change an answer's meaning (5% is not 5), so stay."""
-
-DROPPED_SYMBOLS = frozenset("+=^`~|<>")
-"""Math and markup symbols dropped like punctuation (the CMRC script drops + = ^ ` ~ too)."""
-
-_WIDE = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002fa1f"
-_TOKEN = re.compile(rf"[{_WIDE}]|(?:[^\W{_WIDE}]|(?<=\d)\.(?=\d))+|\S")
-"""One token per Han / kana / Hangul character, per Latin word or number (5.2 is one), or
-per remaining symbol (%, ℃, ¥)."""
-
-
-def _is_punctuation(text: str, i: int) -> bool:
-    """Whether text[i] is punctuation to drop; a decimal point between digits is not."""
-    char = text[i]
-    if char == "." and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
-        return False
-    if char in DROPPED_SYMBOLS:
-        return True
-    return unicodedata.category(char).startswith("P") and char not in KEPT_MARKS
-
-
-def answer_tokens(text: str) -> list[str]:
-    """The CMRC-style tokens of an answer string after folding and punctuation removal.
-
-    Args:
-        text: an answer as written (any script, width or case).
-    Returns:
-        Tokens: each Chinese character alone, Latin words and numbers whole, lower-cased,
-        Traditional folded to Simplified, full-width folded to ASCII.
-    """
-    folded = normalise_for_matching(text)
-    # Punctuation is deleted, not turned into a space, as the CMRC script does: "6,000"
-    # becomes the one token "6000" and "Quanzhou-style" the one word "quanzhoustyle".
-    kept = "".join(c for i, c in enumerate(folded) if not _is_punctuation(folded, i))
-    return _TOKEN.findall(kept)
-
-
-def normalise_answer(text: str) -> str:
-    """The answer folded (Traditional→Simplified, NFKC, lower-case) without punctuation or
-    whitespace: the string exact match compares. Equals "".join(answer_tokens(text))."""
-    return "".join(answer_tokens(text))
+from ..textnorm import answer_tokens, normalise_answer  # noqa: F401 (part of the metrics API)
 
 
 def exact_match(prediction: str | None, golds: Sequence[str]) -> float:

@@ -84,7 +84,7 @@ def load_benchmark(folder: Path) -> list[EvalItem]:
     folder = Path(folder)
     if not (folder / "docs").is_dir() or not (folder / "questions.jsonl").is_file():
         raise InvalidRequest(f"{folder} is not a benchmark folder: it needs docs/*.txt and "
-                             "questions.jsonl (see /work/shared/benchmarks/README.md)")
+                             "questions.jsonl, one JSON object per line with id, question, answers and doc")
     return _read_jsonl(folder / "questions.jsonl", default_type=BENCH_TYPE)
 
 
@@ -198,47 +198,51 @@ def _round(value: float | None, digits: int = RATE_DIGITS) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def run_evaluation(args) -> int:
+def run_evaluation(*, qa_file: Path | None = None, bench: Path | None = None,
+                   index_dir: "Path | str" = settings.DEFAULT_INDEX_DIR, split: str = "all",
+                   limit: int | None = None, as_json: bool = False, out: Path | None = None) -> int:
     """`qa eval`: choose the questions and index, evaluate, print, optionally write files.
 
+    Args:
+        qa_file: a JSON Lines Q&A set (default DEFAULT_QA_FILE); or
+        bench: an open-domain benchmark folder (indexed into its own index).
+        index_dir: the index (folder or store spec) a Q&A set is asked of.
+        split: 'dev', 'test' or 'all' of a Q&A set.
+        limit: score only the first `limit` questions.
+        as_json: print one JSON object instead of the table.
+        out: write metrics.json, report.md and scores.png into this folder.
     Returns:
         The exit code (0).
     Raises:
         InvalidRequest: conflicting or bad arguments, a missing Q&A file or folder.
     """
     from ..assistant import Assistant
-    from .scorecard import render_table, write_scorecard
+    from .scorecard import render_table, require_plotting, write_scorecard
 
-    items, index_dir, header = _select_questions(args)
+    if out is not None:
+        require_plotting()
+    if limit is not None and limit < 1:
+        raise InvalidRequest("--limit must be a positive number of questions")
+    if bench is not None and qa_file is not None:
+        raise InvalidRequest("pass either a Q&A file or --bench DIR, not both")
+    if bench is not None:
+        items, index_dir = load_benchmark(bench), bench_index_dir(bench, index_dir)
+        prepare_bench_index(bench, index_dir)
+        what = f"benchmark {bench}"
+    else:
+        items = load_items(qa_file or DEFAULT_QA_FILE, split)
+        what = f"{split} split of {qa_file or DEFAULT_QA_FILE}"
+    items = items[:limit] if limit else items
+    header = f"{what}: {len(items)} questions, index {index_dir}"
     assistant = Assistant.load(index_dir)
     _warn_missing_docs(items, assistant, index_dir)
     result = evaluate(assistant, items)
     records = result.pop("records")
-    metrics = {**result, "split": None if args.bench else args.split,
-               "source": str(args.bench or args.qa_file or DEFAULT_QA_FILE)}
-    if args.out is not None:
-        write_scorecard(args.out, metrics, records, header)
-    print(json.dumps(metrics, ensure_ascii=False) if args.json else render_table(metrics, header))
+    metrics = {**result, "split": None if bench else split, "source": str(bench or qa_file or DEFAULT_QA_FILE)}
+    if out is not None:
+        write_scorecard(out, metrics, records, header)
+    print(json.dumps(metrics, ensure_ascii=False) if as_json else render_table(metrics, header))
     return 0
-
-
-def _select_questions(args) -> tuple[list[EvalItem], Path, str]:
-    """Items, index directory and a one-line description for the chosen source."""
-    if args.limit is not None and args.limit < 1:
-        raise InvalidRequest("--limit must be a positive number of questions")
-    if args.bench is not None and args.qa_file is not None:
-        raise InvalidRequest("pass either a Q&A file or --bench DIR, not both")
-    if args.bench is not None:
-        items = load_benchmark(args.bench)
-        index_dir = bench_index_dir(args.bench, args.index_dir)
-        prepare_bench_index(args.bench, index_dir)
-        what = f"benchmark {args.bench}"
-    else:
-        items = load_items(args.qa_file or DEFAULT_QA_FILE, args.split)
-        index_dir = args.index_dir
-        what = f"{args.split} split of {args.qa_file or DEFAULT_QA_FILE}"
-    items = items[:args.limit] if args.limit else items
-    return items, index_dir, f"{what}: {len(items)} questions, index {index_dir}"
 
 
 def bench_index_dir(folder: Path, index_dir: "Path | str") -> "Path | str":

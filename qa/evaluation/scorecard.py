@@ -104,6 +104,21 @@ def plot_scores(metrics: dict, path: Path) -> None:
     figure.savefig(path, dpi=120)
 
 
+def require_plotting() -> None:
+    """Fail early, before any question is asked, when scores.png cannot be drawn.
+
+    Raises:
+        QAError: matplotlib (the `plot` extra) is not installed.
+    """
+    import importlib.util
+
+    from ..errors import QAError
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise QAError("--out draws scores.png with matplotlib, which is not installed: "
+                      "pip install -e '.[plot]' (or leave out --out)")
+
+
 def write_scorecard(folder: Path, metrics: dict, records: list[dict], header: str) -> None:
     """Write metrics.json, items.jsonl (per-question records), report.md and scores.png."""
     folder = Path(folder)

@@ -83,9 +83,12 @@ def add_store_option(parser: argparse.ArgumentParser) -> None:
 def run_index(args) -> int:
     from ..ingest.indexing import update_index
 
+    from ..ingest.indexing import RayOptions
+
     paths = args.paths or [settings.DEFAULT_SOURCE_DIR]
-    report = update_index(paths, args.index_dir, args.embedder, allow_mass_removal=args.prune,
-                          ray=args.ray, ray_workers=args.ray_workers)
+    ray = None if args.ray is None else RayOptions(None if args.ray == "local" else args.ray, args.ray_workers)
+    report = update_index(paths, args.index_dir, embedder_name=args.embedder, allow_mass_removal=args.prune,
+                          ray=ray)
     print(report.summary())
     return 0
 
@@ -116,13 +119,14 @@ def run_ask(args) -> int:
 def run_eval(args) -> int:
     from ..evaluation.runner import run_evaluation
 
-    return run_evaluation(args)
+    return run_evaluation(qa_file=args.qa_file, bench=args.bench, index_dir=args.index_dir, split=args.split,
+                          limit=args.limit, as_json=args.json, out=args.out)
 
 
 def run_serve(args) -> int:
     from .server import serve
 
-    return serve(args)
+    return serve(index_dir=args.index_dir, host=args.host, port=args.port, auth=args.auth)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,19 +1,16 @@
 """`qa serve`: one FastAPI app with the JSON API and the Gradio chat page mounted at `/`.
 
-The loaded `Assistant` is the only shared state: `LiveAssistant` hands it to requests and
-swaps in a freshly loaded one, under a lock, after an upload. Every error a caller can
-cause becomes a 4xx `{"error": ...}` body; size limits are checked before any parsing.
+The only shared state is the live service (`qa.service.LiveAssistant`), which hands the
+current assistant to requests and swaps in a fresh one after an upload or removal. Every
+error a caller can cause becomes a 4xx `{"error": ...}` body; size limits are checked
+before any parsing.
 """
 
 import ipaddress
 import logging
-import os
-import re
 import secrets
 import socket
 import sys
-import threading
-import uuid
 from pathlib import Path
 
 from fastapi import Depends, File, Request, UploadFile
@@ -25,146 +22,16 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 
 from .. import settings
-from ..assistant import Assistant
 from ..errors import IndexLocked, IndexMismatch, InvalidRequest, QAError
-from ..question.dictionary import english_to_chinese
+from ..service import LiveAssistant, check_upload
 
 log = logging.getLogger(__name__)
 
 MULTIPART_OVERHEAD_BYTES = 16 * 1024
 """Room for multipart boundaries and headers on top of MAX_UPLOAD_BYTES in an upload body."""
 
-MAX_FILE_NAME_CHARS = 120
-"""Longest accepted upload file name."""
-
 SHUTDOWN_GRACE_SECONDS = 3
 """How long Ctrl-C waits for open connections (the chat page keeps one) before closing them."""
-
-_SAFE_NAME = re.compile(r"[\w][\w\-. ()（）]*")
-"""Letters (any script), digits, '_', '-', '.', spaces and brackets; no leading dot."""
-
-
-class LiveAssistant:
-    """The current `Assistant` for one index directory, replaced after each upload.
-
-    Readers call `current()` and keep that object for their whole request, so a swap never
-    changes an answer half-way. Uploads are serialised by their own lock.
-    """
-
-    def __init__(self, index_dir: str | Path):
-        from ..stores import parse_store
-
-        self.store = parse_store(index_dir)
-        self.index_dir = self.store.folder  # the index folder; for Milvus, where uploads/ lives
-        self._assistant = Assistant.load(self.store)
-        self._swap_lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        # CC-CEDICT's reverse table takes a few seconds to build: build it now, not on the
-        # first English question
-        threading.Thread(target=english_to_chinese, name="dictionary", daemon=True).start()
-
-    def current(self) -> Assistant:
-        with self._swap_lock:
-            return self._assistant
-
-    def add_report(self, file_name: str, data: bytes) -> dict:
-        """Save an uploaded report into the index's uploads folder and index it.
-
-        Returns:
-            The new document's entry (id, title, chars, chunks).
-        Raises:
-            InvalidRequest: bad name or suffix, too big, already uploaded, or unreadable.
-            IndexLocked: another process is writing the index.
-            IndexMismatch: the index was built with other settings (see below).
-        """
-        from ..ingest.indexing import UPLOADS, update_index
-
-        check_upload(file_name, len(data))
-        doc_id = f"{UPLOADS}/{file_name}"
-        with self._write_lock:
-            target = self.index_dir / UPLOADS / file_name
-            if target.exists() or doc_id in self.current().index.documents:
-                raise InvalidRequest(f"{doc_id} is already indexed; rename the file to add it again")
-            self._check_settings_unchanged()
-            warnings: list[str] = []
-            write_atomically(target, data)
-            try:
-                update_index([], self.store, prune=False, progress=False, warn=warnings.append)
-                fresh = Assistant.load(self.store)
-            except BaseException:
-                target.unlink(missing_ok=True)
-                raise
-            entry = next((d for d in fresh.documents() if d["id"] == doc_id), None)
-            if entry is None:
-                target.unlink(missing_ok=True)
-                reasons = "; ".join(w.replace(str(target), file_name) for w in warnings)
-                raise InvalidRequest(f"could not index {file_name}: {reasons or 'no text found'}")
-            with self._swap_lock:
-                self._assistant = fresh
-        log.info("indexed upload %s (%d chunks)", doc_id, entry["chunks"])
-        return entry
-
-    def remove_report(self, doc_id: str) -> dict:
-        """Take `doc_id` out of the index (deleting an uploaded copy) and swap in the result.
-
-        Raises:
-            InvalidRequest: not an indexed document.
-            IndexLocked, IndexMismatch: as for uploads.
-        """
-        from ..ingest.indexing import remove_document
-
-        with self._write_lock:
-            report = remove_document(self.store, doc_id)
-            fresh = Assistant.load(self.store)
-            with self._swap_lock:
-                self._assistant = fresh
-        log.info("removed %s", doc_id)
-        return {"removed": doc_id, "documents": len(report.unchanged), "chunks": report.chunks}
-
-    def _check_settings_unchanged(self) -> None:
-        """Refuse to add to an index built with other settings: the upload would have to
-        re-embed every document first, minutes of work hidden behind one request."""
-        from ..ingest.indexing import index_settings
-        from ..stores import read_manifest
-
-        expected = index_settings(self.current().embedder)
-        manifest = read_manifest(self.store)
-        if {key: manifest.get(key) for key in expected} != expected:
-            raise IndexMismatch(f"the index at {self.store} was built with other settings; "
-                                f"{self.store.rebuild_hint()} before adding reports")
-
-
-def check_upload(file_name: str, size_bytes: int) -> None:
-    """Refuse unsafe names, unsupported suffixes and oversized files.
-
-    Raises:
-        InvalidRequest: with what to change.
-    """
-    if not isinstance(file_name, str) or not file_name:
-        raise InvalidRequest("the upload has no file name")
-    if "/" in file_name or "\\" in file_name or ".." in file_name or file_name.startswith("."):
-        raise InvalidRequest("the file name must be a plain name: no folders, '..' or leading dot")
-    if len(file_name) > MAX_FILE_NAME_CHARS or not _SAFE_NAME.fullmatch(file_name):
-        raise InvalidRequest(f"the file name may use letters, digits, spaces and _-.() only, at most "
-                             f"{MAX_FILE_NAME_CHARS} characters")
-    if Path(file_name).suffix.lower() not in settings.SOURCE_SUFFIXES:
-        raise InvalidRequest(f"unsupported file type; upload one of {', '.join(settings.SOURCE_SUFFIXES)}")
-    if size_bytes > settings.MAX_UPLOAD_BYTES:
-        raise InvalidRequest(f"the file is {size_bytes} bytes; the limit is {settings.MAX_UPLOAD_BYTES}")
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a hidden temp file and a rename (indexers skip dot files)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -373,25 +240,30 @@ def create_app(index_dir: str | Path, auth: tuple[str, str] | None = None):
                                run_history=False, **page_style())
 
 
-def serve(args) -> int:
+def serve(index_dir: "str | Path" = settings.DEFAULT_INDEX_DIR, host: str = "127.0.0.1", port: int = 7860,
+          auth: str | None = None) -> int:
     """Run the server until Ctrl-C (`qa serve`); returns the exit code.
 
+    Args:
+        index_dir: the index folder or store spec.
+        host, port: where to listen.
+        auth: "USER:PASS" to require a login, or None.
     Raises:
         IndexNotFound & co.: the index cannot be loaded (the CLI prints one line).
-        QAError: bad --auth, or the address cannot be bound.
+        QAError: bad `auth`, or the address cannot be bound.
     """
     import uvicorn
 
-    auth = parse_auth(args.auth)
-    if auth is None and not is_loopback(args.host):
-        print(f"warning: serving on {args.host} without --auth: anyone who can reach it can read "
+    login = parse_auth(auth)
+    if login is None and not is_loopback(host):
+        print(f"warning: serving on {host} without --auth: anyone who can reach it can read "
               "and add reports; pass --auth USER:PASS", file=sys.stderr)
-    app = create_app(args.index_dir, auth)
-    sock = bind_socket(args.host, args.port)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Serving on http://{host}:{args.port}/ (API docs at /docs)", flush=True)
-    if auth:
-        print(f"Login required as {auth[0]!r}", flush=True)
+    app = create_app(index_dir, login)
+    sock = bind_socket(host, port)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"Serving on http://{shown}:{port}/ (API docs at /docs)", flush=True)
+    if login:
+        print(f"Login required as {login[0]!r}", flush=True)
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

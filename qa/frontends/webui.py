@@ -12,7 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .. import settings
-from ..answer.rendering import NOT_FOUND, converted_rendering
+from ..answer.rendering import NOT_FOUND, converted_rendering, shorten
 from ..errors import QAError
 
 HIGH_CONFIDENCE = 0.4
@@ -68,11 +68,6 @@ def _marked(text: str, start: int, end: int) -> str:
     return f"{_text(text[:start])}<mark>{_text(text[start:end])}</mark>{_text(text[end:])}"
 
 
-def _short(text: str, limit: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit] + "…"
-
-
 def _snippet(quote: str, start: int, end: int) -> str:
     """The answer span marked, with a few characters of the quote around it."""
     lo, hi = max(0, start - SNIPPET_CHARS), min(len(quote), end + SNIPPET_CHARS)
@@ -96,12 +91,12 @@ def render_question(question: str) -> str:
     return f'<div class="qa-q">{_text(question)}</div>'
 
 
-def render_answer(answer: dict) -> str:
+def answer_html(answer: dict) -> str:
     """The chat message for an `Answer.to_dict()`: span, badge and expandable citations."""
     if answer["abstained"]:
         head = f'<span class="qa-none">{NOT_FOUND}</span>{_badge(answer["confidence"])}'
         items = "".join(
-            f'<li><details><summary>{_text(_short(p["text"], 40))}</summary>'
+            f'<li><details><summary>{_text(shorten(p["text"], 40))}</summary>'
             f'<div class="qa-quote">{_text(p["text"])}</div>{_place(p)}</details></li>'
             for p in answer["passages"][:NOT_FOUND_PASSAGES])
         body = f'<div class="qa-dim">The closest passages, for reading:</div><ol class="qa-cites">{items}</ol>'
@@ -153,7 +148,7 @@ def document_rows(documents: list[dict]) -> list[list]:
 
 
 def document_choices(documents: list[dict]) -> list[tuple[str, str]]:
-    return [(f"{_short(d['title'], 28)} ({d['id']})", d["id"]) for d in documents]
+    return [(f"{shorten(d['title'], 28)} ({d['id']})", d["id"]) for d in documents]
 
 
 def page_style() -> dict:
@@ -262,7 +257,7 @@ def _handlers(gr, state) -> SimpleNamespace:
             gr.Warning(_message(exc), title="Cannot answer")
             return (gr.skip(),) * 6
         history = [*(history or []), {"role": "user", "content": render_question(answer["question"])},
-                   {"role": "assistant", "content": render_answer(answer)}]
+                   {"role": "assistant", "content": answer_html(answer)}]
         return (history, [*(answers or []), answer], "", *show_answer(answer))
 
     def show_answer(answer):

@@ -9,13 +9,11 @@ the original text, so `doc.text[chunk.start:chunk.end]` is the chunk, always.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass
 
 from .. import settings
+from ..core import Chunk, Document, Sentence, make_chunk_id
 from .cleaning import find_content_regions, join_broken_lines
-from .documents import Document
 
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "!", "?", ";", "…", "，", ",", "、", " ", ""]
 """Split points, coarsest first; the splitter only descends when a piece is still too big."""
@@ -23,25 +21,6 @@ SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "!", "?", ";", "…", "�
 _SENTENCE = re.compile(r"(?:[^。！？；!?;\n]|\?\?+)*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
 """A sentence runs to 。！？； (or ASCII relatives) and any closing quotes; a run of two
 or more '?' is a mojibake marker (bytes that failed to decode), not a sentence end."""
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A passage of a document: [start, end) in the original text, with a stable id."""
-
-    chunk_id: str
-    doc_id: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of a document, the unit answers are quoted from."""
-
-    doc_id: str
-    start: int
-    end: int
 
 
 def chunk_document(doc: Document, chunk_chars: int = settings.CHUNK_CHARS,
@@ -75,11 +54,6 @@ def locate_piece(text: str, piece: str, start_index: int, previous: int = -1) ->
         return start_index
     after = text.find(piece, previous + 1)
     return after if after >= 0 else text.find(piece)
-
-
-def make_chunk_id(doc_id: str, start: int, end: int) -> str:
-    """Stable id: the same document span always gets the same id."""
-    return hashlib.sha1(f"{doc_id}:{start}:{end}".encode()).hexdigest()[:16]
 
 
 def split_sentences(doc: Document) -> list[Sentence]:

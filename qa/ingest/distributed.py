@@ -1,7 +1,7 @@
 """`qa index --ray`: read, clean, chunk and embed new documents on a Ray cluster.
 
 Ray Data does the work the single process does in `indexing`, with the same functions:
-`read_document` (decode and clean) and `split_units` (chunks and sentences) as a `map`
+`read_document` (decode and clean) and `assembly.split_units` (chunks and sentences) as a `map`
 over files, then the embedder in an actor pool (`map_batches` with `concurrency`
 workers, so each worker loads the model once). The driver keeps what needs the whole
 corpus: deciding what changed (content hashes), the removal rules and the store write.
@@ -19,13 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import settings
+from ..core import Chunk, Document, Sentence, make_chunk_id
 from ..errors import QAError, SkippedFile
+from .assembly import DocUnits, embed_texts, split_units
+from .documents import read_document
 
 
 class RayIndexer:
     """Reads and embeds documents through Ray; `prepared` keeps each one's units and vectors
-    for `indexing.assemble_index`."""
+    for `assembly.assemble_index`."""
 
     def __init__(self, address: str | None, workers: int, embedder_name: str):
         try:
@@ -35,7 +37,7 @@ class RayIndexer:
         if workers < 1:
             raise QAError("--ray-workers must be at least 1")
         self.workers, self.embedder_name = workers, embedder_name
-        self.prepared: dict[str, tuple[dict, dict]] = {}
+        self.prepared: dict[str, DocUnits] = {}
         self._started = not ray.is_initialized()
         if self._started:
             os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
@@ -61,9 +63,6 @@ class RayIndexer:
         """{doc id: Document or the error that skipped it}, as `indexing._read_changed` wants."""
         import ray
 
-        from .chunking import Chunk, Sentence, make_chunk_id
-        from .documents import Document
-
         items = [{"doc_id": d, "path": str(p)} for d, p in paths.items()]
         docs = ray.data.from_items(items, override_num_blocks=min(len(items), 4 * self.workers)) \
             .map(_read_and_split).materialize()
@@ -83,22 +82,18 @@ class RayIndexer:
                 continue
             doc = Document(doc_id, row["title"], row["text"], row["sha256"], tuple(int(p) for p in row["page_starts"]))
             spans = [(int(s), int(e)) for s, e in np.asarray(row["chunks"]).reshape(-1, 2)]
-            units = {"chunks": [Chunk(make_chunk_id(doc_id, s, e), doc_id, s, e) for s, e in spans],
-                     "sentences": [Sentence(doc_id, int(s), int(e))
-                                   for s, e in np.asarray(row["sentences"]).reshape(-1, 2)]}
             mine = vectors.get(doc_id, {})
-            stacked = (np.vstack([mine[span] for span in spans]).astype(np.float32) if spans
-                       else np.zeros((0, 0), np.float32))
-            self.prepared[doc_id] = (units, {"chunks": stacked})
+            self.prepared[doc_id] = DocUnits(
+                [Chunk(make_chunk_id(doc_id, s, e), doc_id, s, e) for s, e in spans],
+                [Sentence(doc_id, int(s), int(e)) for s, e in np.asarray(row["sentences"]).reshape(-1, 2)],
+                np.vstack([mine[span] for span in spans]).astype(np.float32) if spans
+                else np.zeros((0, 0), np.float32))
             out[doc_id] = doc
         return out
 
 
 def _read_and_split(row: dict) -> dict:
     """One file → its document fields and unit offsets (runs on a Ray worker)."""
-    from .documents import read_document
-    from .indexing import split_units
-
     empty = np.zeros((0, 2), np.int64)
     try:
         doc = read_document(Path(row["path"]), row["doc_id"])
@@ -106,10 +101,13 @@ def _read_and_split(row: dict) -> dict:
         return dict(doc_id=row["doc_id"], error=str(getattr(exc, "strerror", None) or exc), title="", text="",
                     sha256="", page_starts=np.zeros(0, np.int64), chunks=empty, sentences=empty)
     units = split_units(doc)
-    offsets = {k: np.asarray([(u.start, u.end) for u in units[k]], np.int64).reshape(-1, 2) for k in units}
     return dict(doc_id=doc.doc_id, error="", title=doc.title, text=doc.text, sha256=doc.sha256,
-                page_starts=np.asarray(doc.page_starts, np.int64), chunks=offsets["chunks"],
-                sentences=offsets["sentences"])
+                page_starts=np.asarray(doc.page_starts, np.int64), chunks=_offsets(units.chunks),
+                sentences=_offsets(units.sentences))
+
+
+def _offsets(spans) -> np.ndarray:
+    return np.asarray([(u.start, u.end) for u in spans], np.int64).reshape(-1, 2)
 
 
 class _EmbedChunks:
@@ -123,8 +121,6 @@ class _EmbedChunks:
 
     def __call__(self, docs):
         import pandas as pd
-
-        from .indexing import embed_texts
 
         rows = []
         for _, doc in docs.iterrows():

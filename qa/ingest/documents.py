@@ -8,31 +8,12 @@ libraries, and the text they yield *is* the document's text that offsets point i
 
 from __future__ import annotations
 
-import bisect
 import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import settings
+from ..core import Document
 from ..errors import SkippedFile
-
-
-@dataclass(frozen=True)
-class Document:
-    """One report: its id (path relative to the indexed folder), title and original text."""
-
-    doc_id: str
-    title: str
-    text: str
-    sha256: str
-    page_starts: tuple[int, ...] = field(default=())
-    """For PDFs, the offset in `text` where each page begins (page 1 first)."""
-
-    def page_at(self, offset: int) -> int | None:
-        """The 1-based page holding `offset`, or None for documents without pages."""
-        if not self.page_starts:
-            return None
-        return bisect.bisect_right(self.page_starts, offset)
 
 
 def find_source_files(root: Path) -> list[Path]:

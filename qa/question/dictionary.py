@@ -21,7 +21,7 @@ import re
 import threading
 from importlib.resources import files
 
-from .glossary import english_words, stemmer
+from .glossary import stems as word_stems
 
 JUNK_SENSE = re.compile(r"^(surname |variant of|old variant|CL:|see |used in|abbr\. |erhua variant|"
                         r"Japanese variant|also written|\((old|archaic|dialect|literary|bound form)\)|"
@@ -62,7 +62,7 @@ def common_words() -> frozenset[str]:
     or 上门 'to drop in' (a proper noun's pinyin is capitalised: 'Xia4 men2' for 厦门, and a
     word can have both: 惠民 is a county and 'to benefit the people'). jieba's tagger calls
     such words places or people; a name the reports never mention only rules them out when
-    it is no common word (`Assistant._question_names`)."""
+    it is no common word (`terms.find_terms`)."""
     return frozenset(word for traditional, simplified, pinyin, _ in _lines() if pinyin[:1].islower()
                      for word in (traditional, simplified))
 
@@ -78,14 +78,10 @@ def clean_sense(sense: str) -> list[str]:
     return [p for p in phrases if p] + acronyms
 
 
-@functools.lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return stemmer().stemWord(word)
-
-
 def stems(english: str) -> tuple[str, ...]:
-    """Stems of the content words of an English phrase ('alternate members' → altern, member)."""
-    return tuple(_stem(w) for w in english_words(english) if w not in _STOP)
+    """Stems of the content words of an English phrase ('alternate members' → altern, member):
+    `glossary.stems` leaving out the function and question words."""
+    return word_stems(english, _STOP)
 
 
 def _key(stemmed: tuple[str, ...]) -> tuple[str, ...]:

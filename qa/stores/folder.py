@@ -18,45 +18,69 @@ import os
 import re
 import shutil
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .. import settings
+from ..core import Chunk, Document, IndexData, Sentence, make_chunk_id
 from ..errors import IndexCorrupted, IndexLocked, IndexMismatch, IndexNotFound
-from ..ingest.chunking import Chunk, Sentence, make_chunk_id
-from ..ingest.documents import Document
+from ..files import sync_tree, write_atomically
+from .dense import build_dense_index
+from .lexical import build_lexical_index
+from .retrieval import retrieve
+from .target import StoreTarget, check_loaded, check_manifest, parse_store
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 
 
-@dataclass
-class IndexData:
-    """Everything a loaded index holds; built by `indexing`, queried by `retrieval`."""
+class FolderStore:
+    """An index in a local folder: FAISS and bm25s files, searched in this process."""
 
-    manifest: dict
-    documents: dict[str, Document]
-    chunks: list[Chunk]
-    sentences: list[Sentence]
-    chunk_vectors: np.ndarray
-    dense: object
-    lexical: object
+    searches_itself = False
+    """False: whoever builds an index for this store builds its FAISS and BM25 structures."""
 
-    @property
-    def embedder_name(self) -> str:
-        return self.manifest["embedder"]["name"]
+    def __init__(self, target: StoreTarget):
+        self.target = target
+        self.folder = target.folder
 
-    def search(self, query_vector: np.ndarray, question: str, n: int, docs: list[str] | None = None) -> list:
-        """The `n` best chunks (`retrieval.Hit`) by fused dense (FAISS) and BM25 (bm25s) rank."""
-        from .retrieval import retrieve
+    def lock(self):
+        """Hold the writer lock (raises IndexLocked if another writer holds it)."""
+        return lock_index(self.folder)
 
-        return retrieve(self, query_vector, question, n, docs)
+    def read_manifest(self) -> dict:
+        return read_manifest(self.folder)
+
+    def load(self, vectors: bool = True) -> IndexData:
+        """The live index (vectors are always loaded: they are one small file)."""
+        return load_index(self.folder)
+
+    def save(self, index: IndexData) -> None:
+        save_index(self.folder, index)
+
+    def cleanup(self, keep: str | None = None) -> None:
+        """Delete data folders and temp files left by earlier or killed builds."""
+        remove_stale_data(self.folder, keep or read_manifest(self.folder)["data_dir"])
+
+    def remove(self, index: IndexData, doc_id: str) -> int:
+        """Save `index` without `doc_id` (no vector is recomputed); returns the chunks left."""
+        kept = without_document(index, doc_id)
+        self.save(kept)
+        return len(kept.chunks)
 
 
-def rebuild_hint(index_dir: Path) -> str:
-    return f"run `qa index seeds/ --index-dir {index_dir}` to rebuild it"
+def without_document(index: IndexData, doc_id: str) -> IndexData:
+    """`index` less one document: its rows dropped, FAISS and BM25 rebuilt over the rest."""
+    rows = [i for i, c in enumerate(index.chunks) if c.doc_id != doc_id]
+    chunks = [index.chunks[i] for i in rows]
+    vectors = np.ascontiguousarray(index.chunk_vectors[rows], dtype=np.float32).reshape(len(rows), -1) \
+        if rows else np.zeros((0, index.manifest["embedder"]["dim"]), np.float32)
+    documents = {d: doc for d, doc in index.documents.items() if d != doc_id}
+    manifest = dict(index.manifest, documents={d: m for d, m in index.manifest["documents"].items() if d != doc_id})
+    texts = [documents[c.doc_id].text[c.start:c.end] for c in chunks]
+    lexical = build_lexical_index(texts, manifest["lexical_tokenizer"]) if texts else None
+    return IndexData(manifest, documents, chunks, [s for s in index.sentences if s.doc_id != doc_id],
+                     vectors, build_dense_index(vectors), lexical, retrieve)
 
 
 @contextlib.contextmanager
@@ -80,41 +104,34 @@ def lock_index(index_dir: Path):
 
 
 def read_manifest(index_dir: Path) -> dict:
-    """The parsed manifest, validated for format version and required keys."""
+    """The parsed manifest, validated for format version and required keys.
+
+    Raises:
+        IndexNotFound, IndexCorrupted, IndexMismatch: with what to run.
+    """
     path = index_dir / MANIFEST
     if not path.is_file():
         raise IndexNotFound(f"no index at {index_dir}/ — run `qa index seeds/ --index-dir {index_dir}`")
+    target = parse_store(index_dir)
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        version = manifest["format_version"]
-        problem = manifest_problem(manifest)
+        problem = _folder_problem(manifest)
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
         problem = exc.__class__.__name__
     if problem:
-        raise IndexCorrupted(f"the index manifest at {path} is unreadable ({problem}); "
-                             f"{rebuild_hint(index_dir)}")
-    if version != settings.INDEX_FORMAT_VERSION:
-        raise IndexMismatch(f"the index at {index_dir}/ has format {version}, this version reads "
-                            f"{settings.INDEX_FORMAT_VERSION}; {rebuild_hint(index_dir)}")
-    return manifest
+        raise IndexCorrupted(f"the index manifest at {path} is unreadable ({problem}); {target.rebuild_hint()}")
+    return check_manifest(manifest, target, str(path))
 
 
-def manifest_problem(manifest: dict) -> str | None:
-    """What is wrong with the manifest's shape (a key of the wrong type), or None."""
-    embedder, files, documents = manifest["embedder"], manifest["files"], manifest["documents"]
-    checks = [
-        (isinstance(manifest["format_version"], int), "format_version is not a number"),
-        (isinstance(embedder, dict) and isinstance(embedder.get("name"), str)
-         and isinstance(embedder.get("dim"), int), "embedder needs a name and an integer dim"),
-        (isinstance(files, dict) and all(isinstance(v, dict) and isinstance(v.get("bytes"), int)
-                                         and isinstance(v.get("blake2b"), str) for v in files.values()),
-         "files must map names to sizes and digests"),
-        (isinstance(documents, dict) and all(isinstance(v, dict) for v in documents.values()),
-         "documents must map ids to entries"),
-        (isinstance(manifest["data_dir"], str) and re.fullmatch(r"data-[0-9a-f]+", manifest["data_dir"]),
-         "data_dir is not a data folder name"),
-    ]
-    return next((message for ok, message in checks if not ok), None)
+def _folder_problem(manifest: dict) -> str | None:
+    """What is wrong with the folder store's own manifest keys (files, data_dir), or None."""
+    files = manifest["files"]
+    if not (isinstance(files, dict) and all(isinstance(v, dict) and isinstance(v.get("bytes"), int)
+                                            and isinstance(v.get("blake2b"), str) for v in files.values())):
+        return "files must map names to sizes and digests"
+    if not (isinstance(manifest["data_dir"], str) and re.fullmatch(r"data-[0-9a-f]+", manifest["data_dir"])):
+        return "data_dir is not a data folder name"
+    return None
 
 
 def load_index(index_dir: Path) -> IndexData:
@@ -127,6 +144,7 @@ def load_index(index_dir: Path) -> IndexData:
     import faiss
 
     manifest = read_manifest(index_dir)
+    target = parse_store(index_dir)
     data = index_dir / manifest["data_dir"]
     verify_files(data, manifest["files"], index_dir)
     try:
@@ -145,12 +163,14 @@ def load_index(index_dir: Path) -> IndexData:
             lexical = bm25s.BM25.load(str(data / "bm25"), show_progress=False) if chunks else None
     except (OSError, ValueError, KeyError, IndexError, RuntimeError, TypeError) as exc:
         raise IndexCorrupted(f"the index at {index_dir}/ is damaged ({exc.__class__.__name__}); "
-                             f"{rebuild_hint(index_dir)}") from exc
+                             f"{target.rebuild_hint()}") from exc
+    index = IndexData(manifest, documents, chunks, sentences, chunk_vectors, dense, lexical, retrieve)
+    check_loaded(index, target)
     dim = manifest["embedder"]["dim"]
     if chunk_vectors.shape != (len(chunks), dim) or dense.d != dim or dense.ntotal != len(chunks):
         raise IndexMismatch(f"the index at {index_dir}/ holds vectors that do not match its manifest "
-                            f"({manifest['embedder']['name']}, dim {dim}); {rebuild_hint(index_dir)}")
-    return IndexData(manifest, documents, chunks, sentences, chunk_vectors, dense, lexical)
+                            f"({manifest['embedder']['name']}, dim {dim}); {target.rebuild_hint()}")
+    return index
 
 
 def save_index(index_dir: Path, index: IndexData) -> None:
@@ -170,7 +190,7 @@ def save_index(index_dir: Path, index: IndexData) -> None:
     texts = {doc_id: doc.text for doc_id, doc in index.documents.items()}
     (data / "texts.json").write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
     manifest = dict(index.manifest, data_dir=data_name, files=checksum_files(data))
-    _sync_tree(data)
+    sync_tree(data)
     write_atomically(index_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     index.manifest = manifest
     remove_stale_data(index_dir, keep=data_name)
@@ -199,34 +219,7 @@ def verify_files(data: Path, files: dict, index_dir: Path) -> None:
         if not path.is_file() or path.stat().st_size != expected["bytes"] \
                 or _digest(path) != expected["blake2b"]:
             raise IndexCorrupted(f"the index at {index_dir}/ is damaged ({name} is missing or "
-                                 f"altered); {rebuild_hint(index_dir)}")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` so readers see the old file or the new one, never a mix."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _sync_tree(folder: Path) -> None:
-    for p in folder.rglob("*"):
-        if p.is_file():
-            with open(p, "rb") as handle:
-                os.fsync(handle.fileno())
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+                                 f"altered); {parse_store(index_dir).rebuild_hint()}")
 
 
 def remove_stale_data(index_dir: Path, keep: str) -> None:
@@ -236,22 +229,3 @@ def remove_stale_data(index_dir: Path, keep: str) -> None:
             shutil.rmtree(path, ignore_errors=True)
         elif path.name.startswith(f".{MANIFEST}.") and path.name.endswith(".tmp"):
             path.unlink(missing_ok=True)
-
-
-def load_target(target, vectors: bool = False) -> IndexData:
-    """`stores.load` for a folder (vectors are always loaded: they are one small file)."""
-    return load_index(target.folder)
-
-
-def save_target(target, index: IndexData) -> None:
-    save_index(target.folder, index)
-
-
-def read_target_manifest(target) -> dict:
-    return read_manifest(target.folder)
-
-
-def cleanup_target(target, keep: str | None) -> None:
-    if keep is None:
-        keep = read_manifest(target.folder)["data_dir"]
-    remove_stale_data(target.folder, keep)

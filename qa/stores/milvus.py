@@ -14,9 +14,10 @@ the same passages; "jieba" lets Milvus's jieba analyzer cut the chunk text into 
 with the folder store's on the seed questions, as bigrams and words match different
 chunks).
 
-One collection holds three kinds of row, told apart by `kind`:
+One collection holds four kinds of row, told apart by `kind`:
   chunk  a passage: doc, start, end, text, terms (analysed for BM25), vector
   doc    a piece of a document's text (`body`, PART_CHARS characters, `start` = piece)
+  sent   a piece of a document's sentence offsets as JSON ([start, end] pairs)
   meta   a piece of the index manifest as JSON (settings, documents, roots)
 Only chunk rows have a real vector (the others a zero one, which no search returns: every
 search filters on kind). An index run writes a new collection `<alias>_<id>`, then points
@@ -38,10 +39,11 @@ from functools import lru_cache
 import numpy as np
 
 from .. import settings
-from ..errors import IndexCorrupted, IndexMismatch, IndexNotFound, StoreUnavailable
-from ..ingest.chunking import Chunk, make_chunk_id, split_sentences
-from ..ingest.documents import Document
-from .folder import IndexData
+from ..core import Chunk, Document, Hit, IndexData, Sentence, make_chunk_id
+from ..errors import IndexCorrupted, IndexNotFound, StoreUnavailable
+from ..textnorm import lexical_tokens
+from .folder import lock_index
+from .target import StoreTarget, check_loaded, check_manifest
 
 PART_CHARS = 16_000
 """Characters of document text or manifest JSON per row (VARCHAR holds 65,535 bytes)."""
@@ -97,8 +99,6 @@ def bm25_terms(text: str, lexical_tokenizer: str) -> str:
     hashed to an ASCII word the standard analyzer keeps whole."""
     import hashlib
 
-    from ..textnorm import lexical_tokens
-
     return " ".join("t" + hashlib.blake2b(t.encode(), digest_size=6).hexdigest()
                     for t in lexical_tokens(text, lexical_tokenizer))
 
@@ -153,9 +153,15 @@ def _rows(index: IndexData):
         yield dict(id=f"c{chunk.chunk_id}", kind="chunk", doc=chunk.doc_id, start=chunk.start,
                    end=chunk.end, text=text, terms="" if jieba else bm25_terms(text, tokenizer),
                    body="", vector=vector.tolist())
+    sentences: dict[str, list[int]] = {doc_id: [] for doc_id in index.documents}
+    for sentence in index.sentences:
+        sentences[sentence.doc_id] += (sentence.start, sentence.end)
     for doc_id, doc in index.documents.items():
         for i, part in enumerate(_parts(doc.text)):
             yield dict(id=f"d{make_chunk_id(doc_id, i, -1)}", kind="doc", doc=doc_id, start=i, end=0,
+                       text="", terms="", body=part, vector=zero)
+        for i, part in enumerate(_parts(json.dumps(sentences[doc_id]))):
+            yield dict(id=f"s{make_chunk_id(doc_id, i, -2)}", kind="sent", doc=doc_id, start=i, end=0,
                        text="", terms="", body=part, vector=zero)
     yield from _meta_rows(index.manifest, dim)
 
@@ -166,43 +172,145 @@ def _meta_rows(manifest: dict, dim: int) -> list[dict]:
             for i, part in enumerate(_parts(json.dumps(manifest, ensure_ascii=False)))]
 
 
-def save_target(target, index: IndexData) -> None:
-    """Write `index` into a new collection, then move the alias onto it (atomic)."""
-    client = client_for(target.uri)
-    name = f"{target.collection}_{uuid.uuid4().hex[:12]}"
-    index.manifest = dict(index.manifest, milvus_bm25_terms=settings.MILVUS_BM25_TERMS)
-    try:
-        with _WRITE:
-            client.create_collection(name, schema=_schema(index.manifest["embedder"]["dim"],
-                                                          settings.MILVUS_BM25_TERMS),
-                                     index_params=_index_params(client))
-            rows = _rows(index)
-            while batch := list(itertools.islice(rows, INSERT_BATCH)):
-                client.insert(name, batch)
-            client.flush(name)
-            client.load_collection(name)
-            old = _live_collection(client, target.collection)
-            if old is None:
-                client.create_alias(name, target.collection)
-            else:
-                client.alter_alias(name, target.collection)
-    except StoreUnavailable:
-        raise
-    except Exception as exc:
-        raise StoreUnavailable(f"writing to the Milvus store {target} failed ({_reason(exc)}); "
-                               "the previous index is still live") from exc
-    index.manifest = {k: v for k, v in index.manifest.items() if k not in ("data_dir", "files")}
-    index.manifest["data_dir"] = name
-    cleanup_target(target, keep=name)
+class MilvusStore:
+    """An index in one Milvus collection behind an alias; Milvus searches it."""
 
+    searches_itself = True
+    """True: an index built for this store needs no FAISS or BM25 structures here."""
 
-def cleanup_target(target, keep: str | None) -> None:
-    """Drop this alias's collections that are not live (leftovers of killed runs)."""
-    client = client_for(target.uri)
-    keep = keep or _live_collection(client, target.collection)
-    for name in client.list_collections():
-        if name.startswith(f"{target.collection}_") and name != keep and len(name) == len(target.collection) + 13:
-            client.drop_collection(name)
+    def __init__(self, target: StoreTarget):
+        self.target = target
+        self.folder = target.folder
+
+    def lock(self):
+        """Hold the writer lock: a file lock in the spec's local folder."""
+        return lock_index(self.folder)
+
+    def read_manifest(self) -> dict:
+        """The live collection's manifest (with `data_dir`: the collection's name).
+
+        Raises:
+            IndexNotFound, IndexCorrupted, IndexMismatch: with what to run.
+        """
+        target = self.target
+        client = client_for(target.uri)
+        name = _live_collection(client, target.collection)
+        if name is None:
+            raise IndexNotFound(f"no index in the Milvus store {target}; {target.rebuild_hint()}")
+        client.load_collection(name)  # a no-op when loaded; a fresh Milvus Lite process starts released
+        try:
+            manifest = json.loads(_joined(_query_all(client, name, 'kind == "meta"', ["start", "body"])))
+        except (ValueError, KeyError) as exc:
+            raise IndexCorrupted(f"the index manifest in {target} is unreadable ({exc.__class__.__name__}); "
+                                 f"{target.rebuild_hint()}") from exc
+        return dict(check_manifest(manifest, target, str(target)), data_dir=name)
+
+    def load(self, vectors: bool = False) -> IndexData:
+        """The live collection's index: manifest, document texts, chunk and sentence offsets
+        (vectors only when asked: an update reuses them; serving never needs them in memory).
+
+        Raises:
+            IndexNotFound, IndexCorrupted, IndexMismatch: with what to run.
+        """
+        target = self.target
+        client = client_for(target.uri)
+        manifest = self.read_manifest()
+        name = manifest["data_dir"]
+        texts = _documents_parts(client, name, "doc")
+        documents = {doc_id: Document(doc_id, meta["title"], texts[doc_id], meta["sha256"],
+                                      tuple(meta.get("page_starts", ())))
+                     for doc_id, meta in manifest["documents"].items() if doc_id in texts}
+        order = {doc_id: i for i, doc_id in enumerate(manifest["documents"])}
+        fields = ["doc", "start", "end"] + (["vector"] if vectors else [])
+        rows = sorted((r for r in _query_all(client, name, 'kind == "chunk"', fields) if r["doc"] in order),
+                      key=lambda r: (order[r["doc"]], r["start"], r["end"]))
+        chunks = [Chunk(make_chunk_id(r["doc"], r["start"], r["end"]), r["doc"], int(r["start"]), int(r["end"]))
+                  for r in rows]
+        dim = manifest["embedder"]["dim"]
+        chunk_vectors = (np.asarray([r["vector"] for r in rows], np.float32).reshape(len(rows), dim)
+                         if vectors else np.zeros((0, dim), np.float32))
+        index = IndexData(manifest, documents, chunks, self._sentences(client, name, documents), chunk_vectors,
+                          searcher=MilvusSearch(target, chunks))
+        check_loaded(index, target)
+        return index
+
+    def _sentences(self, client, name: str, documents: dict[str, Document]) -> list[Sentence]:
+        """Sentence offsets as indexed, in document order."""
+        stored = _documents_parts(client, name, "sent")
+        sentences = []
+        for doc_id in documents:
+            if doc_id not in stored:
+                raise IndexCorrupted(f"the index in {self.target} lacks the sentences of {doc_id}; "
+                                     f"{self.target.rebuild_hint()}")
+            pairs = json.loads(stored[doc_id] or "[]")
+            sentences += [Sentence(doc_id, int(s), int(e)) for s, e in zip(pairs[::2], pairs[1::2])]
+        return sentences
+
+    def save(self, index: IndexData) -> None:
+        """Write `index` into a new collection, then move the alias onto it (atomic).
+
+        Raises:
+            StoreUnavailable: Milvus failed; the previous index is still live.
+        """
+        target = self.target
+        client = client_for(target.uri)
+        name = f"{target.collection}_{uuid.uuid4().hex[:12]}"
+        index.manifest = dict(index.manifest, milvus_bm25_terms=settings.MILVUS_BM25_TERMS)
+        try:
+            with _WRITE:
+                client.create_collection(name, schema=_schema(index.manifest["embedder"]["dim"],
+                                                              settings.MILVUS_BM25_TERMS),
+                                         index_params=_index_params(client))
+                rows = _rows(index)
+                while batch := list(itertools.islice(rows, INSERT_BATCH)):
+                    client.insert(name, batch)
+                client.flush(name)
+                client.load_collection(name)
+                old = _live_collection(client, target.collection)
+                if old is None:
+                    client.create_alias(name, target.collection)
+                else:
+                    client.alter_alias(name, target.collection)
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            raise StoreUnavailable(f"writing to the Milvus store {target} failed ({_reason(exc)}); "
+                                   "the previous index is still live") from exc
+        index.manifest = {k: v for k, v in index.manifest.items() if k not in ("data_dir", "files")}
+        index.manifest["data_dir"] = name
+        self.cleanup(keep=name)
+
+    def cleanup(self, keep: str | None = None) -> None:
+        """Drop this alias's collections that are not live (leftovers of killed runs)."""
+        target = self.target
+        client = client_for(target.uri)
+        keep = keep or _live_collection(client, target.collection)
+        for name in client.list_collections():
+            if name.startswith(f"{target.collection}_") and name != keep and len(name) == len(target.collection) + 13:
+                client.drop_collection(name)
+
+    def remove(self, index: IndexData, doc_id: str) -> int:
+        """Take `doc_id` out in place: the manifest rows rewritten without it, then its rows
+        deleted by filter (a run killed in between leaves rows no manifest names, which are
+        never read). Returns the chunks left.
+
+        Raises:
+            StoreUnavailable: Milvus failed.
+        """
+        manifest = dict(index.manifest, documents={d: m for d, m in index.manifest["documents"].items()
+                                                   if d != doc_id})
+        client = client_for(self.target.uri)
+        name, dim = manifest["data_dir"], manifest["embedder"]["dim"]
+        try:
+            with _WRITE:
+                meta = _meta_rows(manifest, dim)
+                client.upsert(name, meta)
+                client.delete(name, filter=f'kind == "meta" and start >= {len(meta)}')
+                client.delete(name, filter=f"doc == {json.dumps(doc_id, ensure_ascii=False)}")
+                client.flush(name)
+        except Exception as exc:
+            raise StoreUnavailable(f"removing {doc_id} from {self.target} failed ({_reason(exc)})") from exc
+        return sum(m["chunks"] for m in manifest["documents"].values())
 
 
 def _query_all(client, name: str, expr: str, fields: list[str]) -> list[dict]:
@@ -218,71 +326,31 @@ def _query_all(client, name: str, expr: str, fields: list[str]) -> list[dict]:
     return out
 
 
-def read_target_manifest(target) -> dict:
-    client = client_for(target.uri)
-    name = _live_collection(client, target.collection)
-    if name is None:
-        raise IndexNotFound(f"no index in the Milvus store {target}; {target.rebuild_hint()}")
-    client.load_collection(name)  # a no-op when loaded; a fresh Milvus Lite process starts released
-    try:
-        parts = sorted(_query_all(client, name, 'kind == "meta"', ["start", "body"]), key=lambda r: r["start"])
-        manifest = json.loads("".join(p["body"] for p in parts))
-    except (ValueError, KeyError) as exc:
-        raise IndexCorrupted(f"the index manifest in {target} is unreadable ({exc.__class__.__name__}); "
-                             f"{target.rebuild_hint()}") from exc
-    if manifest.get("format_version") != settings.INDEX_FORMAT_VERSION:
-        raise IndexMismatch(f"the index in {target} has format {manifest.get('format_version')}, this "
-                            f"version reads {settings.INDEX_FORMAT_VERSION}; {target.rebuild_hint()}")
-    return dict(manifest, data_dir=name)
+def _joined(parts: list[dict]) -> str:
+    """The bodies of `parts` in piece order, as one string."""
+    return "".join(p["body"] for p in sorted(parts, key=lambda p: p["start"]))
 
 
-def load_target(target, vectors: bool = False) -> "MilvusIndex":
-    """The live collection's index: manifest, document texts and chunk offsets (vectors only
-    when asked: an update reuses them; serving never needs them in memory)."""
-    from ..ingest.indexing import pipeline_fingerprint
-
-    client = client_for(target.uri)
-    manifest = read_target_manifest(target)
-    name = manifest["data_dir"]
-    if manifest["chunking"].get("pipeline") != pipeline_fingerprint():
-        raise IndexMismatch(f"the index in {target} was cut by another version of the cleaner; "
-                            f"{target.rebuild_hint()}")
+def _documents_parts(client, name: str, kind: str) -> dict[str, str]:
+    """doc id → the joined body of its rows of `kind` ("doc": its text; "sent": sentences)."""
     parts: dict[str, list] = {}
-    for row in _query_all(client, name, 'kind == "doc"', ["doc", "start", "body"]):
-        parts.setdefault(row["doc"], []).append((row["start"], row["body"]))
-    documents = {}
-    for doc_id, meta in manifest["documents"].items():
-        if doc_id not in parts:
-            raise IndexCorrupted(f"the index in {target} lacks the text of {doc_id}; {target.rebuild_hint()}")
-        text = "".join(body for _, body in sorted(parts[doc_id]))
-        documents[doc_id] = Document(doc_id, meta["title"], text, meta["sha256"], tuple(meta.get("page_starts", ())))
-    order = {doc_id: i for i, doc_id in enumerate(manifest["documents"])}
-    fields = ["doc", "start", "end"] + (["vector"] if vectors else [])
-    rows = sorted((r for r in _query_all(client, name, 'kind == "chunk"', fields) if r["doc"] in order),
-                  key=lambda r: (order[r["doc"]], r["start"], r["end"]))
-    chunks = [Chunk(make_chunk_id(r["doc"], r["start"], r["end"]), r["doc"], int(r["start"]), int(r["end"]))
-              for r in rows]
-    dim = manifest["embedder"]["dim"]
-    chunk_vectors = (np.asarray([r["vector"] for r in rows], np.float32).reshape(len(rows), dim)
-                     if vectors else np.zeros((0, dim), np.float32))
-    sentences = [s for doc in documents.values() for s in split_sentences(doc)]
-    return MilvusIndex(manifest, documents, chunks, sentences, chunk_vectors, None, None, target=target)
+    for row in _query_all(client, name, f'kind == "{kind}"', ["doc", "start", "body"]):
+        parts.setdefault(row["doc"], []).append(row)
+    return {doc_id: _joined(rows) for doc_id, rows in parts.items()}
 
 
-class MilvusIndex(IndexData):
-    """An `IndexData` whose search runs in Milvus (dense + BM25, fused there by RRF)."""
+class MilvusSearch:
+    """The Milvus store's `IndexData.searcher`: dense + BM25 in Milvus, fused there by RRF."""
 
-    def __init__(self, *fields, target):
-        super().__init__(*fields)
+    def __init__(self, target: StoreTarget, chunks: list[Chunk]):
         self.target = target
-        self._rows = {(c.doc_id, c.start, c.end): i for i, c in enumerate(self.chunks)}
+        self._rows = {(c.doc_id, c.start, c.end): i for i, c in enumerate(chunks)}
 
-    def search(self, query_vector: np.ndarray, question: str, n: int, docs: list[str] | None = None) -> list:
+    def __call__(self, index: IndexData, query_vector: np.ndarray, question: str, n: int,
+                 docs: list[str] | None = None) -> list[Hit]:
         from pymilvus import AnnSearchRequest, RRFRanker
 
-        from .retrieval import Hit
-
-        if not self.chunks or n <= 0:
+        if not index.chunks or n <= 0:
             return []
         expr = 'kind == "chunk"'
         if docs is not None:
@@ -290,14 +358,14 @@ class MilvusIndex(IndexData):
         limit = settings.CANDIDATE_PASSAGES
         requests = [AnnSearchRequest(data=[query_vector.astype(np.float32).tolist()], anns_field="vector",
                                      param={"metric_type": "IP"}, limit=limit, expr=expr)]
-        terms = (question if self.manifest.get("milvus_bm25_terms") == "jieba"
-                 else bm25_terms(question, self.manifest["lexical_tokenizer"]))
+        terms = (question if index.manifest.get("milvus_bm25_terms") == "jieba"
+                 else bm25_terms(question, index.manifest["lexical_tokenizer"]))
         if terms.strip():
             requests.append(AnnSearchRequest(data=[terms], anns_field="sparse", param={"metric_type": "BM25"},
                                              limit=limit, expr=expr))
         try:
             found = client_for(self.target.uri).hybrid_search(
-                self.manifest["data_dir"], requests, RRFRanker(settings.RRF_K), limit=n,
+                index.manifest["data_dir"], requests, RRFRanker(settings.RRF_K), limit=n,
                 output_fields=["doc", "start", "end"])[0]
         except Exception as exc:
             raise StoreUnavailable(f"searching the Milvus store {self.target} failed ({_reason(exc)})") from exc
@@ -308,20 +376,3 @@ class MilvusIndex(IndexData):
             if row is not None:  # rows of a document removed since this index was loaded
                 hits.append(Hit(row, float(hit["distance"])))
         return hits
-
-
-def remove_target(target, manifest: dict, doc_id: str) -> None:
-    """Take `doc_id` out in place: the manifest rows rewritten without it (`manifest`), then
-    its rows deleted by filter (a run killed in between leaves rows no manifest names, which
-    are never read)."""
-    client = client_for(target.uri)
-    name, dim = manifest["data_dir"], manifest["embedder"]["dim"]
-    try:
-        with _WRITE:
-            meta = _meta_rows(manifest, dim)
-            client.upsert(name, meta)
-            client.delete(name, filter=f'kind == "meta" and start >= {len(meta)}')
-            client.delete(name, filter=f"doc == {json.dumps(doc_id, ensure_ascii=False)}")
-            client.flush(name)
-    except Exception as exc:
-        raise StoreUnavailable(f"removing {doc_id} from {target} failed ({_reason(exc)})") from exc

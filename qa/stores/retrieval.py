@@ -8,21 +8,12 @@ over Chinese text are all zero while its dense scores are fine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .. import settings
-from .folder import IndexData
+from ..core import Hit, IndexData
+from .dense import search_dense
 from .lexical import score_lexical
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved chunk (its row in `IndexData.chunks`) with its fused score."""
-
-    row: int
-    score: float
 
 
 def fuse_rankings(rankings: list[np.ndarray], k: int = settings.RRF_K) -> dict[int, float]:
@@ -44,9 +35,8 @@ def allowed_rows(index: IndexData, docs: list[str] | None) -> np.ndarray | None:
 
 def retrieve(index: IndexData, query_vector: np.ndarray, question: str, top_k: int,
              docs: list[str] | None = None, candidates: int = settings.CANDIDATE_PASSAGES) -> list[Hit]:
-    """The `top_k` best chunks for a question, by fused dense and lexical rank."""
-    from .dense import search_dense
-
+    """The `top_k` best chunks for a question, by fused dense and lexical rank (the folder
+    store's `IndexData.searcher`)."""
     allowed = allowed_rows(index, docs)
     if not index.chunks or (allowed is not None and not len(allowed)):
         return []

@@ -1,0 +1,45 @@
+"""Durable file writes: readers see the old file or the new one, never a mix.
+
+Write to a hidden temporary file beside the target, fsync it, rename it over the target
+(atomic on POSIX), then fsync the folder so the rename itself survives a power cut.
+Hidden names keep half-written files out of `qa index` (it skips dot files).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+
+def write_atomically(path: Path, data: str | bytes) -> None:
+    """Write `data` (text as UTF-8) to `path` in one atomic step, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+
+
+def sync_tree(folder: Path) -> None:
+    """fsync every file under `folder`, then the folder."""
+    for p in folder.rglob("*"):
+        if p.is_file():
+            with open(p, "rb") as handle:
+                os.fsync(handle.fileno())
+    fsync_dir(folder)
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,123 @@
+"""What a question names and which reports name it: the terms retrieval, the reader and the
+checks share, and the question as the reader gets it.
+
+A Chinese question's names (places, people, organisations jieba tags) are matched in each
+report's normalised text; an English question's romanised names by pinyin, its report terms
+by the glossary and its other words by CC-CEDICT, all restricted to words the reports
+contain. The reader reads an English question with those Chinese words appended.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from ..core import Document
+from ..textnorm import bigram_tokens, normalise_for_matching
+from .dictionary import chinese_words, common_words
+from .glossary import chinese_terms, unmatched_words
+from .names import chinese_names, find_pinyin
+from .questions import Question, content_bigrams
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    """The names and words a question relies on, and the reports that hold them."""
+
+    required: tuple[frozenset[str], ...]
+    """For each name the question relies on, the documents that mention it (an empty set:
+    a name no report mentions, so no document can answer)."""
+    found: tuple[str, ...]
+    """The Chinese words the reader gets beside an English question: its names by pinyin,
+    glossary terms and ordinals, and CC-CEDICT words for the English words neither matched."""
+    search: tuple[str, ...]
+    """What the question is searched with besides its own text: `found` plus the CC-CEDICT
+    words for all its English words (钥匙 for 'key'): noise to the reader, but in BM25
+    they ranked the answer's passage first more often."""
+
+    def allows(self, doc_id: str) -> bool:
+        """Whether `doc_id` mentions every name the question relies on."""
+        return all(doc_id in docs for docs in self.required)
+
+
+def find_terms(question: Question, normalised: Mapping[str, str], documents: Mapping[str, Document],
+               corpus_text: Callable[[], str]) -> QuestionTerms:
+    """The terms of `question` over the reports.
+
+    A name no document mentions only counts when it is no common word (jieba tags 海湾
+    'bay' and 上门 'to drop in' as places: `dictionary.common_words`) and the question
+    names nothing the reports do know (so '厦门' in a question about nothing else makes
+    every document fail, while a jieba false positive beside '泉州' is ignored); names
+    that no single document holds together are not required at all (jieba tags '惠及' a
+    place, and only the Lishui report has it).
+
+    Args:
+        question: the analysed question.
+        normalised: doc id → the document's normalised text (`textnorm.normalise_for_matching`).
+        documents: doc id → the document (its original text is matched by pinyin).
+        corpus_text: all normalised text in one string, asked for by English questions only.
+    """
+    required, unknown, found = [], [], []
+    for name in chinese_names(question.normalised):
+        docs = {d for d, norm in normalised.items() if name in norm}
+        if docs:
+            required.append(docs)
+        elif name not in common_words():
+            unknown.append(docs)
+    for latin in question.latin_names:
+        docs = set()
+        for doc_id, doc in documents.items():
+            chinese = find_pinyin(latin, doc.text)
+            if chinese:
+                docs.add(doc_id)
+                found.append(chinese)
+        (required if docs else unknown).append(docs)
+    known = bool(required)
+    if len(required) > 1 and not set.intersection(*required):
+        required = []  # no report names them all: a tagger's false name ('惠及'), or several reports asked at once
+    if unknown and not known:
+        required.append(set())
+    search = []
+    if question.language == "en":
+        found += chinese_terms(question.text)
+        pinyin = {w.lower() for name in question.latin_names for w in name.split()}
+        rest = " ".join(w for w in unmatched_words(question.text) if w not in pinyin)
+        found += chinese_words(rest, [corpus_text()])
+        search = list(chinese_words(question.text, [corpus_text()]))
+    found = list(dict.fromkeys(found))
+    return QuestionTerms(tuple(frozenset(docs) for docs in required), tuple(found),
+                         tuple(dict.fromkeys(found + search)))
+
+
+_LATIN_OR_DIGITS = re.compile(r"[0-9a-z.%]+")
+
+
+def question_bigrams(question: Question, terms: QuestionTerms) -> set[str]:
+    """The Chinese character bigrams a question is about, for `scoring.clause_overlap`: a
+    Chinese question's content (question words and years left out), or the Chinese words an
+    English question's names and terms were matched to."""
+    bigrams = ({b for word in terms.found for b in bigram_tokens(normalise_for_matching(word))}
+               if question.language == "en" else content_bigrams(question))
+    return {b for b in bigrams if not _LATIN_OR_DIGITS.fullmatch(b)}
+
+
+CHINESE_INTERROGATIVES = {"number": "多少", "percent": "百分之多少", "date": "什么时候", "person": "谁",
+                          "place": "哪里", "org": "哪个机构", "phrase": "什么", "explain": "如何"}
+"""How a Chinese question asks for each answer kind (`questions.ANSWER_TYPES`)."""
+
+
+def keyword_question(question: Question, terms: QuestionTerms) -> str:
+    """A Chinese keyword question for an English one: its years, the Chinese words its names
+    and report terms were matched to, and the interrogative of its answer kind ('Who is the
+    Party secretary of Wenzhou?' → '温州书记谁？')."""
+    years = "".join(f"{year}年" for year in question.years)
+    return f"{years}{''.join(terms.found)}{CHINESE_INTERROGATIVES[question.answer_type]}？"
+
+
+def reader_question(question: Question, terms: QuestionTerms) -> str:
+    """The question as the reader gets it: a Chinese one as asked; an English one with its
+    Chinese keyword question appended (when any of its words matched the reports)."""
+    if question.language != "en" or not terms.found:
+        return question.text
+    return f"{question.text} {keyword_question(question, terms)}"

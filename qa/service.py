@@ -1,0 +1,131 @@
+"""The live service: the current `Assistant` for one index, swapped after each change.
+
+The HTTP app and the chat page both answer through a `LiveAssistant`. Readers call
+`current()` and keep that object for their whole request, so a swap never changes an
+answer half-way; uploads and removals are serialised by their own lock, written through
+the store's atomic swap, and the freshly loaded assistant replaces the old one in one step.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from pathlib import Path
+
+from . import settings
+from .assistant import Assistant
+from .errors import IndexMismatch, InvalidRequest
+from .files import write_atomically
+from .ingest.assembly import index_settings
+from .ingest.indexing import UPLOADS, remove_document, update_index
+from .question.dictionary import english_to_chinese
+from .stores import open_store
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_NAME_CHARS = 120
+"""Longest accepted upload file name."""
+
+_SAFE_NAME = re.compile(r"[\w][\w\-. ()（）]*")
+"""Letters (any script), digits, '_', '-', '.', spaces and brackets; no leading dot."""
+
+
+class LiveAssistant:
+    """The current `Assistant` for one index directory, replaced after each upload.
+
+    Readers call `current()` and keep that object for their whole request, so a swap never
+    changes an answer half-way. Uploads are serialised by their own lock.
+    """
+
+    def __init__(self, index_dir: str | Path):
+        self.store = open_store(index_dir).target
+        self.index_dir = self.store.folder  # the index folder; for Milvus, where uploads/ lives
+        self._assistant = Assistant.load(self.store)
+        self._swap_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        # CC-CEDICT's reverse table takes a few seconds to build: build it now, not on the
+        # first English question
+        threading.Thread(target=english_to_chinese, name="dictionary", daemon=True).start()
+
+    def current(self) -> Assistant:
+        with self._swap_lock:
+            return self._assistant
+
+    def add_report(self, file_name: str, data: bytes) -> dict:
+        """Save an uploaded report into the index's uploads folder and index it.
+
+        Returns:
+            The new document's entry (id, title, chars, chunks).
+        Raises:
+            InvalidRequest: bad name or suffix, too big, already uploaded, or unreadable.
+            IndexLocked: another process is writing the index.
+            IndexMismatch: the index was built with other settings (see below).
+        """
+        check_upload(file_name, len(data))
+        doc_id = f"{UPLOADS}/{file_name}"
+        with self._write_lock:
+            target = self.index_dir / UPLOADS / file_name
+            if target.exists() or doc_id in self.current().index.documents:
+                raise InvalidRequest(f"{doc_id} is already indexed; rename the file to add it again")
+            self._check_settings_unchanged()
+            warnings: list[str] = []
+            write_atomically(target, data)
+            try:
+                update_index([], self.store, prune=False, progress=False, warn=warnings.append)
+                fresh = Assistant.load(self.store)
+            except BaseException:
+                target.unlink(missing_ok=True)
+                raise
+            entry = next((d for d in fresh.documents() if d["id"] == doc_id), None)
+            if entry is None:
+                target.unlink(missing_ok=True)
+                reasons = "; ".join(w.replace(str(target), file_name) for w in warnings)
+                raise InvalidRequest(f"could not index {file_name}: {reasons or 'no text found'}")
+            with self._swap_lock:
+                self._assistant = fresh
+        log.info("indexed upload %s (%d chunks)", doc_id, entry["chunks"])
+        return entry
+
+    def remove_report(self, doc_id: str) -> dict:
+        """Take `doc_id` out of the index (deleting an uploaded copy) and swap in the result.
+
+        Raises:
+            InvalidRequest: not an indexed document.
+            IndexLocked, IndexMismatch: as for uploads.
+        """
+        with self._write_lock:
+            report = remove_document(self.store, doc_id)
+            fresh = Assistant.load(self.store)
+            with self._swap_lock:
+                self._assistant = fresh
+        log.info("removed %s", doc_id)
+        return {"removed": doc_id, "documents": len(report.unchanged), "chunks": report.chunks}
+
+    def _check_settings_unchanged(self) -> None:
+        """Refuse to add to an index built with other settings: the upload would have to
+        re-embed every document first, minutes of work hidden behind one request."""
+        expected = index_settings(self.current().embedder)
+        manifest = open_store(self.store).read_manifest()
+        if {key: manifest.get(key) for key in expected} != expected:
+            raise IndexMismatch(f"the index at {self.store} was built with other settings; "
+                                f"{self.store.rebuild_hint()} before adding reports")
+
+
+def check_upload(file_name: str, size_bytes: int) -> None:
+    """Refuse unsafe names, unsupported suffixes and oversized files.
+
+    Raises:
+        InvalidRequest: with what to change.
+    """
+    if not isinstance(file_name, str) or not file_name:
+        raise InvalidRequest("the upload has no file name")
+    if "/" in file_name or "\\" in file_name or ".." in file_name or file_name.startswith("."):
+        raise InvalidRequest("the file name must be a plain name: no folders, '..' or leading dot")
+    if len(file_name) > MAX_FILE_NAME_CHARS or not _SAFE_NAME.fullmatch(file_name):
+        raise InvalidRequest(f"the file name may use letters, digits, spaces and _-.() only, at most "
+                             f"{MAX_FILE_NAME_CHARS} characters")
+    if Path(file_name).suffix.lower() not in settings.SOURCE_SUFFIXES:
+        raise InvalidRequest(f"unsupported file type; upload one of {', '.join(settings.SOURCE_SUFFIXES)}")
+    if size_bytes > settings.MAX_UPLOAD_BYTES:
+        raise InvalidRequest(f"the file is {size_bytes} bytes; the limit is {settings.MAX_UPLOAD_BYTES}")
