@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Train the shipped reader (reader-en8) from the bundled engine, every stage of its lineage
-# in order, with the settings and data files each stage was trained on (README, "Training";
-# eval/RESULTS.md says why each stage exists). About five hours on 2 CPU cores; on a GPU
+# in order, with the settings and data files each stage was trained on (docs/reader.md,
+# "Lineage"; docs/evaluation.md says why each stage exists). About five hours on 2 CPU cores; on a GPU
 # (train_reader.py picks CUDA when torch sees one) minutes.
 #
 #   train/reproduce_reader.sh                 # train/runs/reader ... train/runs/reader-en8
@@ -33,20 +33,20 @@ stage() {
     "$PY" train/train_reader.py --out "$RUNS/$name" "$@" $FLAGS
 }
 
-# 1. The reader: DRCD test + CMRC trial, 2.5 epochs (first session).
+# 1. The reader: DRCD test + CMRC trial, 2.5 epochs.
 stage reader
-# 2-3. Questions code-switched into English with CC-CEDICT (second session).
+# 2-3. Questions code-switched into English with CC-CEDICT.
 stage reader-en --init "$RUNS/reader/reader.pt" --english-share 0.4 $MORE
 stage reader-en2 --init "$RUNS/reader-en/reader.pt" --english-share 0.9 --english-full-share 0.85 \
     --seed 4321 $MORE
-# 4. The training questions translated into English (fourth session).
+# 4. The training questions translated into English.
 stage reader-en4 --init "$RUNS/reader-en2/reader.pt" --english-questions "$EN" --translated-share 0.8 \
     --appended-share 0.5 --english-share 0.5 --english-full-share 0.85 --seed 5151 $MORE
-# 5. Passages in the reports' genre, the 90 of h*, e*, g* twice each (sixth session).
+# 5. Passages in the reports' genre, the 90 of h*, e*, g* twice each.
 stage reader-en7 --init "$RUNS/reader-en4/reader.pt" --extra "$SYN/h*.json,$SYN/e*.json,$SYN/g*.json" \
     --extra-repeat 2 --replay-share 0.25 --english-questions "$EN,$SYN" --translated-share 0.8 \
     --appended-share 0.5 --english-share 0.5 --english-full-share 0.85 --seed 6161 $MORE
-# 6. + the 36 named-phrase passages p*, all 126 once each (seventh session): the shipped reader.
+# 6. + the 36 named-phrase passages p*, all 126 once each: the shipped reader.
 stage reader-en8 --init "$RUNS/reader-en7/reader.pt" \
     --extra "$SYN/h*.json,$SYN/e*.json,$SYN/g*.json,$SYN/p*.json" --extra-repeat 1 --replay-share 0.25 \
     --english-questions "$EN,$SYN" --translated-share 0.8 --appended-share 0.5 --english-share 0.5 \
