@@ -109,6 +109,20 @@ def test_cli_table_and_limit(corpus, capsys):
     assert any(line.startswith("lang zh-Hans") for line in lines)
 
 
+def test_out_without_matplotlib_fails_before_asking_anything(corpus, capsys, tmp_path, monkeypatch):
+    """matplotlib is the `plot` extra: without it, `qa eval --out` says what to install, in
+    one line, before a single question is asked (no half-written scorecard)."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    assert main(["eval", str(corpus / "qa.jsonl"), "--index-dir", str(corpus / "index"),
+                 "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install -e '.[plot]'" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_missing_qa_file_is_one_line_error(tmp_path, capsys):
     assert main(["eval", str(tmp_path / "nope.jsonl"), "--index-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip()

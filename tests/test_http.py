@@ -278,15 +278,13 @@ def test_delete_needs_the_login_like_uploads(http_index):
 
 def test_the_documents_tab_removes_a_document(http_index, tmp_path):
     """The chat page's remove action, through its real handler over a private index copy."""
-    import gradio as gr
-
-    from qa.frontends.server import LiveAssistant
-    from qa.frontends.webui import _handlers
+    from qa.frontends.webui import PageHandlers
+    from qa.service import LiveAssistant
 
     index_dir = tmp_path / "index"
     shutil.copytree(http_index, index_dir)
     live = LiveAssistant(index_dir)
-    handle = _handlers(gr, live)
+    handle = PageHandlers(live)
     doc = "004_a2c695bdbd89f31f.txt"
     status, table, docs, choices = handle.remove_report(doc, [doc, "000_575acf73bce17c5b.txt"])
     assert "Removed 004_a2c695bdbd89f31f.txt" in status

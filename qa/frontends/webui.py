@@ -3,13 +3,17 @@
 Answers, citations and sources are built as HTML here, and every question, title and
 passage goes through `html.escape` first; the chat's Markdown sanitiser is a second line
 of defence, not the first. Chat on the left; filters, source panel and documents on the
-right. `state` is anything with `current()` (an Assistant) and `add_report(name, data)`.
+right. `state` is the live service (`qa.service.LiveAssistant`) or anything with its
+`current()`, `add_report` and `remove_report`. Only the server imports this module, so
+Gradio is imported at its top.
 """
 
 import html
 import re
 from pathlib import Path
 from types import SimpleNamespace
+
+import gradio as gr
 
 from .. import settings
 from ..answer.rendering import NOT_FOUND, converted_rendering, shorten
@@ -153,8 +157,6 @@ def document_choices(documents: list[dict]) -> list[tuple[str, str]]:
 
 def page_style() -> dict:
     """Theme and CSS, for `launch()` or `mount_gradio_app()` (Gradio 6 takes them there)."""
-    import gradio as gr
-
     fonts = ["system-ui", "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC",
              "WenQuanYi Micro Hei", "sans-serif"]
     theme = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=fonts,
@@ -164,9 +166,7 @@ def page_style() -> dict:
 
 def build_ui(state):
     """The chat page over `state.current()`, with upload through `state.add_report`."""
-    import gradio as gr
-
-    handle = _handlers(gr, state)
+    handle = PageHandlers(state)
     documents = state.current().documents()
     cache = (UPLOAD_CACHE_SECONDS, UPLOAD_CACHE_SECONDS)
     with gr.Blocks(title="Reports QA", analytics_enabled=False, fill_width=True, delete_cache=cache) as demo:
@@ -174,15 +174,15 @@ def build_ui(state):
         gr.HTML(HEADER, elem_classes="qa-header-row")
         with gr.Row(equal_height=False):
             with gr.Column(scale=7, min_width=480):
-                _chat_column(gr, ui)
+                _chat_column(ui)
             with gr.Column(scale=5, min_width=360):
-                _side_column(gr, ui, documents)
+                _side_column(ui, documents)
         gr.api(handle.ask, api_name="ask")
-        _connect(gr, ui, handle)
+        _connect(ui, handle)
     return demo.queue(default_concurrency_limit=UI_CONCURRENCY)
 
 
-def _chat_column(gr, ui) -> None:
+def _chat_column(ui) -> None:
     ui.chat = gr.Chatbot(elem_id="qa-chat", show_label=False, height=490, buttons=[], feedback_options=None,
                          latex_delimiters=[], sanitize_html=True, allow_tags=False, placeholder=PLACEHOLDER)
     with gr.Row():
@@ -195,7 +195,7 @@ def _chat_column(gr, ui) -> None:
         ui.examples = [gr.Button(text, size="sm", variant="secondary") for text in EXAMPLES]
 
 
-def _side_column(gr, ui, documents: list[dict]) -> None:
+def _side_column(ui, documents: list[dict]) -> None:
     with gr.Row():
         ui.docs = gr.Dropdown(choices=document_choices(documents), multiselect=True, scale=3,
                               label="Only these documents", elem_id="qa-docs")
@@ -221,7 +221,7 @@ def _side_column(gr, ui, documents: list[dict]) -> None:
                                     elem_id="qa-documents")
 
 
-def _connect(gr, ui, handle) -> None:
+def _connect(ui, handle) -> None:
     """Wire events; none but `ask` is part of the Gradio API."""
     private = {"api_visibility": "private"}
     inputs = [ui.question, ui.chat, ui.answers, ui.docs, ui.top_k]
@@ -240,85 +240,93 @@ def _connect(gr, ui, handle) -> None:
                     [ui.status, ui.table, ui.docs, ui.remove_choice], concurrency_limit=1, **private)
 
 
-def _handlers(gr, state) -> SimpleNamespace:
-    """The page's event handlers, closed over `state` (Gradio reads their annotations)."""
+class PageHandlers:
+    """The page's event handlers over `state` (anything with `current()`, `add_report` and
+    `remove_report`, as `qa.service.LiveAssistant`). Gradio reads their annotations: `ask`'s
+    make the page's API, `select_message`'s event parameter gets the clicked message."""
 
-    def ask(question: str, top_k: int = settings.DEFAULT_TOP_K, docs: list[str] | None = None) -> dict:
+    def __init__(self, state):
+        self.state = state
+
+    def ask(self, question: str, top_k: int = settings.DEFAULT_TOP_K, docs: list[str] | None = None) -> dict:
         """Answer a question from the reports; returns the same JSON as POST /api/ask."""
         try:
-            return state.current().ask(question, top_k=top_k, docs=docs or None).to_dict()
+            return self.state.current().ask(question, top_k=top_k, docs=docs or None).to_dict()
         except QAError as exc:
             raise gr.Error(_message(exc), print_exception=False) from None
 
-    def respond(question, history, answers, docs, top_k):
+    def respond(self, question, history, answers, docs, top_k):
+        """A question sent: the chat with its answer added, and that answer's sources shown."""
         try:
-            answer = state.current().ask(question, top_k=_whole(top_k), docs=docs or None).to_dict()
+            answer = self.state.current().ask(question, top_k=_whole(top_k), docs=docs or None).to_dict()
         except QAError as exc:  # a toast, leaving the question in the box to fix
             gr.Warning(_message(exc), title="Cannot answer")
             return (gr.skip(),) * 6
         history = [*(history or []), {"role": "user", "content": render_question(answer["question"])},
                    {"role": "assistant", "content": answer_html(answer)}]
-        return (history, [*(answers or []), answer], "", *show_answer(answer))
+        return (history, [*(answers or []), answer], "", *self.show_answer(answer))
 
-    def show_answer(answer):
+    def show_answer(self, answer):
+        """The current answer, the citation picker and the first source of `answer`."""
         items = source_items(answer)
         radio = gr.Radio(choices=[(str(i), i - 1) for i in range(1, len(items) + 1)], value=0 if items else None,
                          label="Citations" if answer["citations"] else "Closest passages", visible=bool(items))
-        return answer, radio, show_source(0, answer)
+        return answer, radio, self.show_source(0, answer)
 
-    def show_source(position, answer):
+    def show_source(self, position, answer):
+        """The source panel for citation (or passage) `position` of `answer`."""
         items = source_items(answer) if answer else []
         if position is None or not 0 <= position < len(items):
             return EMPTY_SOURCE
         item = items[position]
-        document = state.current().index.documents.get(item["doc"])
+        document = self.state.current().index.documents.get(item["doc"])
         title = item["title"] or (document.title if document else item["doc"])
         return render_source(item, position + 1, len(items), title, document.text if document else None)
 
-    def select_message(answers, evt: gr.SelectData):
+    def select_message(self, answers, evt: gr.SelectData):
+        """A message clicked in the chat: show its answer's sources."""
         index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         if not answers or not isinstance(index, int) or index // 2 >= len(answers):
             return gr.skip(), gr.skip(), gr.skip()
-        return show_answer(answers[index // 2])  # messages alternate question, answer
+        return self.show_answer(answers[index // 2])  # messages alternate question, answer
 
-    def clear():
+    def clear(self):
         return [], None, gr.Radio(choices=[], visible=False), EMPTY_SOURCE
 
-    def add_report(path, selected):
+    def add_report(self, path, selected):
+        """An uploaded file: indexed, then the documents table, filter and remove list renewed."""
         if not path:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         name = Path(path).name
         yield _status(f"Indexing {name}…", "busy"), gr.skip(), gr.skip(), gr.skip()
         try:
-            entry = state.add_report(name, Path(path).read_bytes())
+            entry = self.state.add_report(name, Path(path).read_bytes())
         except QAError as exc:
             gr.Warning(_message(exc), title="Report not added")
             yield _status(str(exc), "error"), gr.skip(), gr.skip(), gr.skip()
             return
         yield _status(f"Added {entry['id']} ({entry['chunks']} chunks): it is searchable now.", "ok"), \
-            *document_updates(selected)
+            *self.document_updates(selected)
 
-    def remove_report(doc_id, selected):
+    def remove_report(self, doc_id, selected):
+        """The Remove button: the document taken out, then the document lists renewed."""
         if not doc_id:
             return _status("Pick a document to remove first.", "hint"), gr.skip(), gr.skip(), gr.skip()
         try:
-            result = state.remove_report(doc_id)
+            result = self.state.remove_report(doc_id)
         except QAError as exc:
             gr.Warning(_message(exc), title="Document not removed")
             return _status(str(exc), "error"), gr.skip(), gr.skip(), gr.skip()
         return (_status(f"Removed {doc_id}: {result['documents']} documents left.", "ok"),
-                *document_updates([d for d in (selected or []) if d != doc_id]))
+                *self.document_updates([d for d in (selected or []) if d != doc_id]))
 
-    def document_updates(selected):
+    def document_updates(self, selected):
         """The document table, the filter and the remove list after a change to the index."""
-        documents = state.current().documents()
+        documents = self.state.current().documents()
         return (document_rows(documents),
                 gr.Dropdown(choices=document_choices(documents), value=selected, multiselect=True),
                 gr.Dropdown(choices=[d["id"] for d in documents], value=None))
-
-    return SimpleNamespace(ask=ask, respond=respond, show_source=show_source, select_message=select_message,
-                           clear=clear, add_report=add_report, remove_report=remove_report)
 
 
 def _whole(value) -> int:
