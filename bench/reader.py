@@ -4,7 +4,8 @@ For a mix of eval questions (half Simplified, a quarter each Traditional and Eng
 `Assistant.ask` is timed end to end and split by its own `timings_ms` (retrieve, read,
 answer). Next to each ask, in the same run and interleaved, the bare reader forward pass
 runs on exactly the windows that ask built (no tokenising, no post-processing): the
-pipeline around the model should add < 30% on top of it. Then the three encodings of
+pipeline around the model should add < 30% on top of it. Building one question's windows
+is timed with the passages' encodings cached and not. Then the three encodings of
 the reader weights (fp32, fp16-stored, int8 dynamic) run on the same windows, round
 robin, when a training run folder holds them (`--run`, default train/runs/reader).
 
@@ -34,7 +35,7 @@ def windows_of(assistant, question: str):
 
 
 def measure_ask(assistant, questions: list[str], rounds: int) -> dict:
-    totals, reads, forwards, parts, tokens = [], [], [], {"retrieve": [], "read": [], "answer": []}, []
+    totals, forwards, parts, tokens = [], [], {"retrieve": [], "read": [], "answer": []}, []
     for r in range(rounds):
         for i, q in enumerate(questions):
             windows = windows_of(assistant, q)
@@ -51,6 +52,27 @@ def measure_ask(assistant, questions: list[str], rounds: int) -> dict:
                     forwards.append(time.perf_counter() - began)
             tokens.append(sum(len(w.ids) for w in windows))
     return {"ask": totals, "forward": forwards, "parts": parts, "tokens": tokens}
+
+
+def measure_windows(assistant, questions: list[str], rounds: int) -> dict:
+    """Seconds to build one question's reader windows with its passages' encodings cached
+    (as a repeated passage is read) and not (the cache emptied first), interleaved."""
+    from qa.question.terms import reader_question
+
+    times = {"cold": [], "cached": []}
+    for r in range(rounds):
+        for i, q in enumerate(questions):
+            found = assistant.find_passages(q)
+            asked = reader_question(found.question, found.terms)
+            for kind in (("cold", "cached") if (i + r) % 2 == 0 else ("cached", "cold")):
+                if kind == "cold":
+                    assistant.reader._passages.clear()
+                else:
+                    assistant.reader.windows(asked, found.texts)  # make sure they are cached
+                began = time.perf_counter()
+                assistant.reader.windows(asked, found.texts)
+                times[kind].append(time.perf_counter() - began)
+    return times
 
 
 def measure_variants(run: Path, windows_list, rounds: int) -> dict:
@@ -89,6 +111,11 @@ def main() -> None:
     share = sum(m["parts"]["read"]) / sum(m["ask"])
     print(f"\nask p50 / bare forward p50 = {ratio:.2f}; reader share of ask time {100 * share:.0f}%; "
           f"{sum(m['tokens']) / len(m['tokens']):.0f} tokens read per question on average")
+    w = measure_windows(assistant, questions, 1 if args.quick else 2)
+    print("\n" + common.markdown_table(
+        ["reader windows (tokenising question and passages)", "p50 ms", "p95 ms"],
+        [["passage encodings not cached", p(w["cold"], 50), p(w["cold"], 95)],
+         ["passage encodings cached (the shipped reader's cache)", p(w["cached"], 50), p(w["cached"], 95)]]))
     variants = {}
     if args.run.exists():
         windows_list = [windows_of(assistant, q) for q in questions[:8 if args.quick else 20]]
@@ -98,7 +125,7 @@ def main() -> None:
             ["encoding", "p50 ms", "p95 ms", "speed vs fp32"],
             [[v, p(t, 50), p(t, 95), base / p(t, 50)] for v, t in variants.items()]))
     common.finish("reader", info, {"ask": m, "ratio_ask_forward_p50": ratio, "read_share": share,
-                                   "variants": variants}, args.label)
+                                   "windows": w, "variants": variants}, args.label)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,8 @@ that a fragment of the answer ('日' of '2月3日') is a negative and the model 
 rank the whole span above its pieces."""
 
 
-def cache_candidates(assistant: Assistant, items: list[dict], english_form: str = "appended") -> list[tuple[dict, list]]:
+def cache_candidates(assistant: Assistant, items: list[dict],
+                     english_form: str = "appended") -> list[tuple[dict, list]]:
     """(item, scored candidates) per dev question, through the assistant's own steps (with
     English questions read in `english_form`, one of ENGLISH_FORMS)."""
     cached = []

@@ -3,9 +3,9 @@
 A document is identified by its path relative to the folder it was found in, and is
 unchanged when its bytes hash the same under the same embedder and chunk settings. Its
 chunks, sentences and vectors are then carried over from the previous index; everything
-derived from the whole corpus (FAISS, BM25) is rebuilt, which costs little next to
-embedding. Writing goes through `stores` (a folder or Milvus), under its lock and with
-its atomic swap.
+derived from the whole corpus (FAISS, BM25) is rebuilt (`assembly`), which costs little
+next to embedding. Writing goes through a store (a folder or Milvus), under its lock and
+with its atomic swap.
 """
 
 from __future__ import annotations
@@ -251,8 +251,6 @@ def _load_reusable(store: Store, warn: Warn) -> OldIndex | None:
     except (IndexCorrupted, IndexMismatch) as exc:
         warn(f"{exc}; building a new index")
         return None
-
-
 
 
 def _read_changed(sources: dict[str, Path], old: OldIndex | None, report: IndexReport,
