@@ -89,3 +89,10 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 MAX_REQUEST_BYTES = 64 * 1024
 """Largest JSON body the HTTP API accepts (413 beyond)."""
+
+MAX_BATCH_QUESTIONS = 200
+"""Most questions one batch takes over HTTP or the chat page (about a minute and a half of
+answering on 2 cores); `qa ask --file` has no limit."""
+
+MAX_BATCH_REQUEST_BYTES = 1024 * 1024
+"""Largest JSON body `POST /api/ask/batch` accepts (413 beyond)."""

@@ -142,3 +142,35 @@ def test_chat_page_end_to_end(server, browser, tmp_path):
     assert page.evaluate("window.__xss") is None, "document or question HTML was executed"
     assert not errors, errors
     page.close()
+
+
+def test_batch_tab_answers_a_questions_file(server, browser, tmp_path):
+    """The Batch tab: a csv of questions uploaded, answers offered as CSV and XLSX files
+    whose CSV holds the answers (downloaded through the page's own link)."""
+    import csv
+    import io
+
+    import httpx
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_default_timeout(30_000)
+    page.goto(server + "/", wait_until="domcontentloaded", timeout=60_000)
+    page.get_by_role("tab", name="Batch").click()
+    questions = tmp_path / "questions.csv"
+    questions.write_text("question,who\n2023年泉州开工重点项目多少个？,li\n,wang\n", encoding="utf-8")
+    with page.expect_file_chooser(timeout=10_000) as chooser:
+        page.locator("#qa-batch").click()
+    chooser.value.set_files(str(questions))
+    status = page.locator("#qa-batch-status .qa-status-ok")
+    status.wait_for(state="visible", timeout=ANSWER_MS)
+    assert "Answered 1 of 2" in status.inner_text() and "1 could not be asked" in status.inner_text()
+    link = page.locator("#qa-batch-files a[download='answers.csv']")
+    link.wait_for(timeout=10_000)
+    assert page.locator("#qa-batch-files a[download='answers.xlsx']").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "07_batch.png"))
+    href = link.get_attribute("href")
+    text = httpx.get(href if href.startswith("http") else server + href, timeout=30).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["answer"], r["who"]) for r in rows] == [("240个", "li"), ("", "wang")]
+    assert "empty" in rows[1]["error"]
+    page.close()

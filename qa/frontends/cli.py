@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .. import settings
-from ..errors import QAError
+from ..errors import InvalidRequest, QAError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=run_remove)
 
     p = sub.add_parser("ask", help="answer questions with a cited span")
-    p.add_argument("questions", nargs="+", metavar="QUESTION")
+    p.add_argument("questions", nargs="*", metavar="QUESTION")
+    p.add_argument("--file", default=None, metavar="QUESTIONS",
+                   help="also ask the questions of this file: .txt (one per line), .csv or .xlsx (a 'question' "
+                        "column), .jsonl; - reads stdin")
+    p.add_argument("--out", default=None, metavar="ANSWERS",
+                   help="write one row per question to this file: .csv, .xlsx or .jsonl; - writes CSV to stdout")
     add_store_option(p)
     p.add_argument("--top-k", type=int, default=settings.DEFAULT_TOP_K)
     p.add_argument("--doc", action="append", dest="docs", metavar="DOC_ID",
@@ -105,6 +110,10 @@ def run_ask(args) -> int:
     from ..answer.rendering import render_answer
     from ..assistant import Assistant, clean_question
 
+    if args.file is not None or args.out is not None:
+        return run_batch(args)
+    if not args.questions:
+        raise InvalidRequest("give a question, or a file of questions with --file")
     questions = [clean_question(q) for q in args.questions]  # fail before loading anything
     assistant = Assistant.load(args.index_dir)
     for i, question in enumerate(questions):
@@ -113,6 +122,48 @@ def run_ask(args) -> int:
             print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
         else:
             print(("\n" if i else "") + render_answer(answer), flush=True)
+    return 0
+
+
+def run_batch(args) -> int:
+    """`qa ask --file / --out`: every question answered, each into its own row; a question
+    that cannot be asked gets an error cell, never a lost batch."""
+    from tqdm import tqdm
+
+    from ..answer.rendering import render_answer
+    from ..assistant import Assistant
+    from .batch import ask_all, check_answer_path, output_columns, read_questions, write_answers
+
+    if args.out is not None:
+        check_answer_path(args.out)
+    items = [{"question": q} for q in args.questions] + (read_questions(args.file) if args.file else [])
+    if not items:
+        raise InvalidRequest(f"{args.file} holds no question")
+    assistant = Assistant.load(args.index_dir)
+    printed = []
+    bar = tqdm(total=len(items), desc="asking", unit="q", file=sys.stderr, leave=False,
+               disable=args.out is None or not sys.stderr.isatty())
+
+    def show(answer) -> None:
+        bar.update(1)
+        if args.out is None:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json
+                  else ("\n" if printed else "") + render_answer(answer), flush=True)
+            printed.append(answer)
+
+    def refuse(position: int, exc: QAError) -> None:
+        bar.update(1)
+        if args.out is None:
+            print(f"error: question {position + 1}: {exc}", file=sys.stderr)
+
+    with bar:
+        rows = ask_all(assistant, items, top_k=args.top_k, docs=args.docs, on_answer=show, on_error=refuse)
+    if args.out is not None:
+        write_answers(args.out, rows, output_columns(items))
+        if str(args.out) != "-":
+            failed = sum(1 for row in rows if row["error"])
+            print(f"wrote {len(rows)} answers to {args.out}" + (f"; {failed} could not be asked (see the error column)"
+                                                                 if failed else ""), file=sys.stderr)
     return 0
 
 

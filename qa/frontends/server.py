@@ -22,7 +22,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 
 from .. import settings
-from ..errors import IndexLocked, IndexMismatch, InvalidRequest, QAError
+from ..errors import IndexLocked, IndexMismatch, InvalidQuestion, InvalidRequest, QAError
 from ..service import LiveAssistant, check_upload
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,18 @@ class AskRequest(BaseModel):
 
     question: str = Field(description=f"the question, at most {settings.MAX_QUESTION_CHARS} characters",
                           examples=["2023年泉州开工重点项目多少个？"])
+    top_k: int = Field(settings.DEFAULT_TOP_K, description=f"passages to return, 1 to {settings.MAX_TOP_K}")
+    docs: list[str] | None = Field(None, description="only search these document ids (see GET /api/documents)")
+
+
+class BatchRequest(BaseModel):
+    """Body of `POST /api/ask/batch`: several questions asked with the same settings."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    questions: list[str] = Field(min_length=1, max_length=settings.MAX_BATCH_QUESTIONS,
+                                 description=f"1 to {settings.MAX_BATCH_QUESTIONS} questions",
+                                 examples=[["2023年泉州开工重点项目多少个？", "Who is the Party secretary of Wenzhou?"]])
     top_k: int = Field(settings.DEFAULT_TOP_K, description=f"passages to return, 1 to {settings.MAX_TOP_K}")
     docs: list[str] | None = Field(None, description="only search these document ids (see GET /api/documents)")
 
@@ -109,7 +121,7 @@ def describe_validation_error(error: dict) -> str:
     if kind == "missing":
         return f"missing field {where!r}"
     if kind == "extra_forbidden":
-        return f"unknown field {where!r}; the fields are {', '.join(AskRequest.model_fields)}"
+        return f"unknown field {where!r}; the fields are listed at /docs"
     if not where:
         return "the body must be a JSON object with a 'question'"
     return f"{where}: {error.get('msg', 'invalid value')}"
@@ -163,6 +175,18 @@ def add_api_routes(app, live: LiveAssistant, guard: list) -> None:
         """Answer a question with a cited span: exactly `Answer.to_dict()`."""
         answer = live.current().ask(request.question, top_k=request.top_k, docs=request.docs)
         return answer.to_dict()
+
+    @app.post("/api/ask/batch", dependencies=guard, responses=errors, tags=["qa"])
+    def ask_batch(request: BatchRequest) -> dict:
+        """Answer several questions in order: `{"answers": [...]}`, each the `/api/ask` object, or
+        `{"question", "error"}` for a question that cannot be asked (the others are answered)."""
+        assistant, answers = live.current(), []
+        for question in request.questions:
+            try:
+                answers.append(assistant.ask(question, top_k=request.top_k, docs=request.docs).to_dict())
+            except InvalidQuestion as exc:
+                answers.append({"question": question, "error": str(exc)})
+        return {"answers": answers}
 
     @app.get("/api/documents", dependencies=guard, tags=["documents"])
     def list_documents() -> dict:
@@ -231,6 +255,7 @@ def create_app(index_dir: str | Path, auth: tuple[str, str] | None = None):
                   description="Extractive answers with exact citations over Chinese government reports.")
     app.add_middleware(BodySizeLimit, limits={
         "/api/ask": settings.MAX_REQUEST_BYTES,
+        "/api/ask/batch": settings.MAX_BATCH_REQUEST_BYTES,
         "/api/documents": settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES})
     add_error_handlers(app)
     add_api_routes(app, live, [Depends(require_login(auth))] if auth else [])

@@ -17,7 +17,8 @@ import gradio as gr
 
 from .. import settings
 from ..answer.rendering import NOT_FOUND, converted_rendering, shorten
-from ..errors import QAError
+from ..errors import InvalidRequest, QAError
+from .batch import QUESTION_SUFFIXES, ask_all, output_columns, read_questions, write_answers
 
 HIGH_CONFIDENCE = 0.4
 """Answers at or above this confidence get the green "high" badge (over the dev questions,
@@ -219,6 +220,13 @@ def _side_column(ui, documents: list[dict]) -> None:
                                     datatype=["str", "str", "number"], type="array", interactive=False,
                                     wrap=True, max_height=360, column_widths=["50%", "34%", "16%"],
                                     elem_id="qa-documents")
+        with gr.Tab("Batch"):
+            with gr.Row(elem_classes="qa-upload-row"):
+                ui.batch = gr.UploadButton("Ask a file of questions", file_types=list(QUESTION_SUFFIXES), size="sm",
+                                           variant="primary", elem_id="qa-batch", scale=0, min_width=180)
+                ui.batch_status = gr.HTML(_status(BATCH_HINT, "hint"), elem_id="qa-batch-status")
+            ui.batch_files = gr.File(label="Answers (one row per question)", file_count="multiple",
+                                     interactive=False, elem_id="qa-batch-files")
 
 
 def _connect(ui, handle) -> None:
@@ -238,6 +246,8 @@ def _connect(ui, handle) -> None:
                      concurrency_limit=1, **private)
     ui.remove.click(handle.remove_report, [ui.remove_choice, ui.docs],
                     [ui.status, ui.table, ui.docs, ui.remove_choice], concurrency_limit=1, **private)
+    ui.batch.upload(handle.answer_file, [ui.batch, ui.docs, ui.top_k], [ui.batch_status, ui.batch_files],
+                    concurrency_limit=1, **private)
 
 
 class PageHandlers:
@@ -321,6 +331,32 @@ class PageHandlers:
         return (_status(f"Removed {doc_id}: {result['documents']} documents left.", "ok"),
                 *self.document_updates([d for d in (selected or []) if d != doc_id]))
 
+    def answer_file(self, path, docs, top_k):
+        """A questions file uploaded: every question answered, the answers offered as CSV
+        and XLSX files (the rows `qa ask --file --out` writes)."""
+        if not path:
+            yield gr.skip(), gr.skip()
+            return
+        try:
+            items = read_questions(path)
+            if not items or len(items) > settings.MAX_BATCH_QUESTIONS:
+                raise InvalidRequest(f"{Path(path).name} holds {len(items)} questions; a batch here takes 1 to "
+                                     f"{settings.MAX_BATCH_QUESTIONS} (`qa ask --file` takes any number)")
+        except QAError as exc:
+            gr.Warning(_message(exc), title="Questions not read")
+            yield _status(str(exc).replace(str(Path(path).parent) + "/", ""), "error"), None
+            return
+        yield _status(f"Asking {len(items)} questions…", "busy"), None
+        try:
+            rows = ask_all(self.state.current(), items, top_k=_whole(top_k), docs=docs or None)
+        except QAError as exc:
+            yield _status(str(exc), "error"), None
+            return
+        files = write_answer_files(rows, output_columns(items))
+        failed = sum(1 for row in rows if row["error"])
+        note = f"; {failed} could not be asked (see the error column)" if failed else ""
+        yield _status(f"Answered {len(rows) - failed} of {len(rows)} questions{note}.", "ok"), files
+
     def document_updates(self, selected):
         """The document table, the filter and the remove list after a change to the index."""
         documents = self.state.current().documents()
@@ -341,6 +377,29 @@ def _message(exc: QAError) -> str:
 
 def _status(message: str, kind: str) -> str:
     return f'<div class="qa-status qa-status-{kind}">{html.escape(message)}</div>'
+
+
+BATCH_HINT = (f"txt (one question per line), csv or xlsx (a 'question' column), jsonl; up to "
+              f"{settings.MAX_BATCH_QUESTIONS} questions")
+
+
+def write_answer_files(rows: list[dict], columns: list[str]) -> list[str]:
+    """answers.csv and answers.xlsx of `rows` in a fresh folder under the system's temp
+    folder (where Gradio may serve files from); folders older than UPLOAD_CACHE_SECONDS go."""
+    import shutil
+    import tempfile
+    import time
+
+    root = Path(tempfile.gettempdir()) / "qa-batch"
+    root.mkdir(exist_ok=True)
+    for old in root.iterdir():
+        if old.is_dir() and time.time() - old.stat().st_mtime > UPLOAD_CACHE_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(dir=root))
+    paths = [folder / "answers.csv", folder / "answers.xlsx"]
+    for path in paths:
+        write_answers(path, rows, columns)
+    return [str(p) for p in paths]
 
 
 def _upload_hint() -> str:
