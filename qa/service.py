@@ -4,6 +4,8 @@ The HTTP app and the chat page both answer through a `LiveAssistant`. Readers ca
 `current()` and keep that object for their whole request, so a swap never changes an
 answer half-way; uploads and removals are serialised by their own lock, written through
 the store's atomic swap, and the freshly loaded assistant replaces the old one in one step.
+A watcher thread notices an index made live by another process (`qa index`, `qa remove`
+from a shell) by the store's version token, and swaps it in the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from . import settings
 from .assistant import Assistant
-from .errors import IndexMismatch, InvalidRequest
+from .errors import IndexMismatch, InvalidRequest, QAError
 from .files import write_atomically
 from .ingest.assembly import index_settings
 from .ingest.indexing import UPLOADS, remove_document, update_index
@@ -38,19 +40,61 @@ class LiveAssistant:
     changes an answer half-way. Uploads are serialised by their own lock.
     """
 
-    def __init__(self, index_dir: str | Path):
-        self.store = open_store(index_dir).target
+    def __init__(self, index_dir: str | Path, reload_seconds: float | None = settings.INDEX_RELOAD_SECONDS):
+        """Load the index at `index_dir`; with `reload_seconds`, check that often for an index
+        made live by another process, and load it (None: never)."""
+        self._store = open_store(index_dir)
+        self.store = self._store.target
         self.index_dir = self.store.folder  # the index folder; for Milvus, where uploads/ lives
+        self._version = self._store.version()
         self._assistant = Assistant.load(self.store)
         self._swap_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._stopped = threading.Event()
         # CC-CEDICT's reverse table takes a few seconds to build: build it now, not on the
         # first English question
         threading.Thread(target=english_to_chinese, name="dictionary", daemon=True).start()
+        if reload_seconds:
+            threading.Thread(target=self._watch, args=(reload_seconds,), name="index-watch", daemon=True).start()
 
     def current(self) -> Assistant:
         with self._swap_lock:
             return self._assistant
+
+    def close(self) -> None:
+        """Stop watching the index."""
+        self._stopped.set()
+
+    def reload_if_changed(self) -> bool:
+        """Load and swap in the live index if another process made a new one live since this
+        one was loaded; True when it did. An index that cannot be loaded right now (half
+        removed by a writer, damaged) keeps the current one, and is tried again later."""
+        if self._store.version() == self._version or not self._write_lock.acquire(blocking=False):
+            return False
+        try:
+            version = self._store.version()
+            if version == self._version or version is None:
+                return False
+            fresh = Assistant.load(self.store)
+            self._swap(fresh, version)
+        except QAError as exc:
+            log.warning("the index at %s changed but could not be loaded yet (%s)", self.store, exc)
+            return False
+        finally:
+            self._write_lock.release()
+        log.info("loaded the index made live at %s (%d documents)", self.store, len(fresh.index.documents))
+        return True
+
+    def _watch(self, seconds: float) -> None:
+        while not self._stopped.wait(seconds):
+            try:
+                self.reload_if_changed()
+            except Exception:  # a watcher must not die: the server would silently stop noticing
+                log.exception("checking the index at %s for changes failed", self.store)
+
+    def _swap(self, fresh: Assistant, version: str | None) -> None:
+        with self._swap_lock:
+            self._assistant, self._version = fresh, version
 
     def add_report(self, file_name: str, data: bytes) -> dict:
         """Save an uploaded report into the index's uploads folder and index it.
@@ -82,8 +126,7 @@ class LiveAssistant:
                 target.unlink(missing_ok=True)
                 reasons = "; ".join(w.replace(str(target), file_name) for w in warnings)
                 raise InvalidRequest(f"could not index {file_name}: {reasons or 'no text found'}")
-            with self._swap_lock:
-                self._assistant = fresh
+            self._swap(fresh, self._store.version())
         log.info("indexed upload %s (%d chunks)", doc_id, entry["chunks"])
         return entry
 
@@ -96,9 +139,7 @@ class LiveAssistant:
         """
         with self._write_lock:
             report = remove_document(self.store, doc_id)
-            fresh = Assistant.load(self.store)
-            with self._swap_lock:
-                self._assistant = fresh
+            self._swap(Assistant.load(self.store), self._store.version())
         log.info("removed %s", doc_id)
         return {"removed": doc_id, "documents": len(report.unchanged), "chunks": report.chunks}
 

@@ -84,6 +84,10 @@ READER_SPANS_PER_WINDOW = 5
 MAX_ANSWER_TOKENS = 40
 """Longest answer span the reader may pick, in tokens (about 60 Chinese characters)."""
 
+INDEX_RELOAD_SECONDS = 2.0
+"""How often a running server checks whether another index went live (`qa index` or
+`qa remove` from a shell) and loads it."""
+
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 """Largest file accepted by the chat page's upload and the upload API."""
 

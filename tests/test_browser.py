@@ -139,6 +139,12 @@ def test_chat_page_end_to_end(server, browser, tmp_path):
     assert HOSTILE in page.locator("#qa-source .qa-src-text").inner_text()
     page.screenshot(path=str(ARTIFACTS / "06_answer_from_upload.png"))
 
+    # a reloaded page reads the document lists anew: the upload is listed, and can be removed
+    page.reload(wait_until="domcontentloaded")
+    page.locator("#qa-question textarea").wait_for(state="visible", timeout=60_000)
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#qa-documents").get_by_text("uploads/park_city.txt").wait_for(timeout=15_000)
+
     assert page.evaluate("window.__xss") is None, "document or question HTML was executed"
     assert not errors, errors
     page.close()

@@ -171,7 +171,7 @@ def build_ui(state):
     documents = state.current().documents()
     cache = (UPLOAD_CACHE_SECONDS, UPLOAD_CACHE_SECONDS)
     with gr.Blocks(title="Reports QA", analytics_enabled=False, fill_width=True, delete_cache=cache) as demo:
-        ui = SimpleNamespace(answers=gr.State([]), current=gr.State(None))
+        ui = SimpleNamespace(demo=demo, answers=gr.State([]), current=gr.State(None))
         gr.HTML(HEADER, elem_classes="qa-header-row")
         with gr.Row(equal_height=False):
             with gr.Column(scale=7, min_width=480):
@@ -246,6 +246,7 @@ def _connect(ui, handle) -> None:
                      concurrency_limit=1, **private)
     ui.remove.click(handle.remove_report, [ui.remove_choice, ui.docs],
                     [ui.status, ui.table, ui.docs, ui.remove_choice], concurrency_limit=1, **private)
+    ui.demo.load(handle.refresh_documents, None, [ui.table, ui.docs, ui.remove_choice], **private)
     ui.batch.upload(handle.answer_file, [ui.batch, ui.docs, ui.top_k], [ui.batch_status, ui.batch_files],
                     concurrency_limit=1, **private)
 
@@ -356,6 +357,11 @@ class PageHandlers:
         failed = sum(1 for row in rows if row["error"])
         note = f"; {failed} could not be asked (see the error column)" if failed else ""
         yield _status(f"Answered {len(rows) - failed} of {len(rows)} questions{note}.", "ok"), files
+
+    def refresh_documents(self):
+        """The document lists as the index holds them now, read each time the page loads (an
+        upload, a removal or a `qa index` since the page was built)."""
+        return self.document_updates(None)
 
     def document_updates(self, selected):
         """The document table, the filter and the remove list after a change to the index."""

@@ -35,6 +35,10 @@ class Store(Protocol):
     def read_manifest(self) -> dict:
         """The live index's manifest (settings, documents); IndexNotFound & co. otherwise."""
 
+    def version(self) -> str | None:
+        """A cheap token that changes whenever another index goes live (None: no index), so a
+        running server notices `qa index` and `qa remove` run from a shell."""
+
     def load(self, vectors: bool = False) -> IndexData:
         """The live index, searchable; with `vectors`, the chunk vectors too (an update
         re-embeds only changed documents)."""

@@ -51,6 +51,14 @@ class FolderStore:
     def read_manifest(self) -> dict:
         return read_manifest(self.folder)
 
+    def version(self) -> str | None:
+        """The manifest file's identity: every save renames a new one in (a new inode)."""
+        try:
+            stat = (self.folder / MANIFEST).stat()
+        except OSError:
+            return None
+        return f"{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
+
     def load(self, vectors: bool = True) -> IndexData:
         """The live index (vectors are always loaded: they are one small file)."""
         return load_index(self.folder)

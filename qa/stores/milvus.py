@@ -40,7 +40,7 @@ import numpy as np
 
 from .. import settings
 from ..core import Chunk, Document, Hit, IndexData, Sentence, make_chunk_id
-from ..errors import IndexCorrupted, IndexNotFound, StoreUnavailable
+from ..errors import IndexCorrupted, IndexNotFound, QAError, StoreUnavailable
 from ..textnorm import lexical_tokens
 from .folder import lock_index
 from .target import StoreTarget, check_loaded, check_manifest
@@ -204,6 +204,17 @@ class MilvusStore:
             raise IndexCorrupted(f"the index manifest in {target} is unreadable ({exc.__class__.__name__}); "
                                  f"{target.rebuild_hint()}") from exc
         return dict(check_manifest(manifest, target, str(target)), data_dir=name)
+
+    def version(self) -> str | None:
+        """The live collection and a hash of its manifest rows (a removal rewrites them in place)."""
+        import hashlib
+
+        try:
+            manifest = self.read_manifest()
+        except QAError:
+            return None
+        text = json.dumps(manifest, ensure_ascii=False, sort_keys=True)
+        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
     def load(self, vectors: bool = False) -> IndexData:
         """The live collection's index: manifest, document texts, chunk and sentence offsets
