@@ -10,6 +10,7 @@ index/check-answers/, so the script needs nothing of the package but its public 
     python eval/check_answers.py                  # compare (make check-answers)
     python eval/check_answers.py --update         # store after an intended change
     python eval/check_answers.py --benchmarks DIR # where drcd_open/ and cmrc_open/ are
+    python eval/check_answers.py --dump FILE      # also write every answer's JSON, to diff
 
 The fingerprint holds for one machine kind and the same library versions: floats in the
 answers (confidence, passage scores) are rounded, not tolerant.
@@ -18,6 +19,7 @@ answers (confidence, passage scores) are rounded, not tolerant.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import subprocess
@@ -56,21 +58,28 @@ def read_questions(path: Path, limit: int | None = None) -> list[tuple[str, str]
     return [(str(r["id"]), r["question"]) for r in rows[:limit]]
 
 
-def fingerprint_set(index_dir: Path, questions: list[tuple[str, str]]) -> dict[str, str]:
-    """id → answer hash for every question, asked of the index at `index_dir`."""
+def fingerprint_set(index_dir: Path, questions: list[tuple[str, str]], dump=None) -> dict[str, str]:
+    """id → answer hash for every question, asked of the index at `index_dir` (each answer's
+    JSON, timings left out, also written to `dump` when given)."""
     from qa import Assistant
 
     assistant = Assistant.load(index_dir)
-    return {qid: answer_hash(assistant.ask(question, top_k=TOP_K).to_dict()) for qid, question in questions}
+    out = {}
+    for qid, question in questions:
+        answer = {k: v for k, v in assistant.ask(question, top_k=TOP_K).to_dict().items() if k != "timings_ms"}
+        out[qid] = answer_hash(answer)
+        if dump is not None:
+            dump.write(json.dumps({"id": qid, "answer": answer}, ensure_ascii=False) + "\n")
+    return out
 
 
-def fingerprint_all(benchmarks: Path) -> dict[str, dict[str, str]]:
+def fingerprint_all(benchmarks: Path, dump=None) -> dict[str, dict[str, str]]:
     """Set name → {id → answer hash} over the Q&A files and the benchmarks found."""
     out = {}
     seeds_index = INDEX_ROOT / "seeds"
     build_index(ROOT / "seeds", seeds_index)
     for name in QA_FILES:
-        out[name] = fingerprint_set(seeds_index, read_questions(ROOT / name))
+        out[name] = fingerprint_set(seeds_index, read_questions(ROOT / name), dump)
         print(f"{name}: {len(out[name])} answers", file=sys.stderr)
     for name in BENCHMARKS:
         folder = benchmarks / name
@@ -78,7 +87,8 @@ def fingerprint_all(benchmarks: Path) -> dict[str, dict[str, str]]:
             print(f"{folder}: not found, skipped (pass --benchmarks DIR)", file=sys.stderr)
             continue
         build_index(folder / "docs", INDEX_ROOT / name)
-        out[name] = fingerprint_set(INDEX_ROOT / name, read_questions(folder / "questions.jsonl", BENCH_QUESTIONS))
+        out[name] = fingerprint_set(INDEX_ROOT / name, read_questions(folder / "questions.jsonl", BENCH_QUESTIONS),
+                                    dump)
         print(f"{name}: {len(out[name])} answers", file=sys.stderr)
     return out
 
@@ -103,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--update", action="store_true", help="store the current answers' fingerprint")
     parser.add_argument("--benchmarks", type=Path, default=DEFAULT_BENCHMARKS,
                         help="folder holding drcd_open/ and cmrc_open/ (default: ../shared/benchmarks)")
+    parser.add_argument("--dump", type=Path, default=None, help="also write every answer's JSON here (JSON Lines)")
     args = parser.parse_args(argv)
-    current = fingerprint_all(args.benchmarks)
+    with open(args.dump, "w", encoding="utf-8") if args.dump else contextlib.nullcontext() as dump:
+        current = fingerprint_all(args.benchmarks, dump)
     if args.update:
         FINGERPRINT.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(f"stored {sum(map(len, current.values()))} answer hashes in {FINGERPRINT.relative_to(ROOT)}")
