@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="score the assistant on a Q&A file or a benchmark folder")
     p.add_argument("qa_file", nargs="?", type=Path, default=None, metavar="QA_FILE",
-                   help="JSON Lines Q&A set (default: eval/qa.jsonl)")
+                   help="JSON Lines Q&A set (default: eval/qa.jsonl), or a dialogue set (eval/dialogues.jsonl)")
     add_store_option(p)
     p.add_argument("--bench", type=Path, default=None, metavar="DIR",
                    help="open-domain benchmark folder (docs/ + questions.jsonl)")
@@ -168,8 +168,14 @@ def run_batch(args) -> int:
 
 
 def run_eval(args) -> int:
+    from ..evaluation.dialogues import is_dialogue_file, run_dialogue_evaluation
     from ..evaluation.runner import run_evaluation
 
+    if args.qa_file is not None and args.bench is None and is_dialogue_file(args.qa_file):
+        if args.out is not None:
+            raise InvalidRequest("--out writes the scorecard of single questions; dialogues print their table only")
+        return run_dialogue_evaluation(qa_file=args.qa_file, index_dir=args.index_dir, split=args.split,
+                                       limit=args.limit, as_json=args.json)
     return run_evaluation(qa_file=args.qa_file, bench=args.bench, index_dir=args.index_dir, split=args.split,
                           limit=args.limit, as_json=args.json, out=args.out)
 
