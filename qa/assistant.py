@@ -174,8 +174,8 @@ class Assistant:
         supporting = [c for c in candidates if normalise_answer(c.text) == same][:MAX_CITATIONS]
         others = [c for c in candidates if normalise_answer(c.text) != same][:MAX_ALTERNATIVES]
         return Answer(question, best.text, False, best.confidence, tuple(self._citation(c) for c in supporting),
-                      passages, {}, tuple(Alternative(c.doc_id, c.start, c.end, c.text, round(c.confidence, 4))
-                                          for c in others))
+                      passages, {}, tuple(Alternative(c.doc_id, self.index.documents[c.doc_id].title, c.start, c.end,
+                                                      c.text, round(c.confidence, 4)) for c in others))
 
     def check_docs(self, docs) -> list[str] | None:
         """`docs` as a list of indexed document ids, or None (search all).
@@ -197,8 +197,9 @@ class Assistant:
 
     def _passage(self, hit: Hit) -> Passage:
         chunk = self.index.chunks[hit.row]
-        text = self.index.documents[chunk.doc_id].text[chunk.start:chunk.end]
-        return Passage(chunk.doc_id, chunk.start, chunk.end, text, round(hit.score, 6))
+        doc = self.index.documents[chunk.doc_id]
+        return Passage(chunk.doc_id, doc.title, chunk.start, chunk.end, doc.text[chunk.start:chunk.end],
+                       round(hit.score, 6))
 
     def _citation(self, span: ScoredSpan) -> Citation:
         doc = self.index.documents[span.doc_id]

@@ -130,10 +130,10 @@ def test_answer_json_has_exactly_the_contract_keys(assistant):
                          "other_candidates", "timings_ms"}
     assert set(data["citations"][0]) == {"doc", "title", "start", "end", "quote", "quote_start",
                                          "quote_end", "page", "score"}
-    assert set(data["passages"][0]) == {"doc", "start", "end", "text", "score"}
+    assert set(data["passages"][0]) == {"doc", "title", "start", "end", "text", "score"}
     assert set(data["timings_ms"]) == {"retrieve", "read", "answer", "total"}
     for other in data["other_candidates"]:
-        assert set(other) == {"doc", "start", "end", "text", "confidence"}
+        assert set(other) == {"doc", "title", "start", "end", "text", "confidence"}
         assert assistant.index.documents[other["doc"]].text[other["start"]:other["end"]] == other["text"]
 
 

@@ -21,7 +21,7 @@ SEEDS = Path(__file__).parent.parent / "seeds"
 ANSWER_KEYS = ["question", "answer", "abstained", "confidence", "citations", "passages", "other_candidates",
                "timings_ms"]
 CITATION_KEYS = ["doc", "title", "start", "end", "quote", "quote_start", "quote_end", "page", "score"]
-PASSAGE_KEYS = ["doc", "start", "end", "text", "score"]
+PASSAGE_KEYS = ["doc", "title", "start", "end", "text", "score"]
 
 
 @pytest.fixture(scope="module")

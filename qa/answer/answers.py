@@ -29,6 +29,7 @@ class Passage:
     """A retrieved chunk, offered for reading."""
 
     doc: str
+    title: str
     start: int
     end: int
     text: str
@@ -40,6 +41,7 @@ class Alternative:
     """Another candidate answer the reader proposed: shown for context, never a citation."""
 
     doc: str
+    title: str
     start: int
     end: int
     text: str

@@ -34,7 +34,7 @@ def render_answer(answer: Answer) -> str:
         if answer.passages:
             lines.append("Closest passages:")
             for i, p in enumerate(answer.passages[:3], 1):
-                lines.append(f"  {i}. {p.doc} [{p.start}:{p.end}] {shorten(p.text)}")
+                lines.append(f"  {i}. {shorten(p.title, 40)} ({p.doc} [{p.start}:{p.end}]) {shorten(p.text)}")
         return "\n".join(lines)
     converted = converted_rendering(answer.answer, answer.question)
     lines.append(f"A: {answer.answer}" + (f"  (converted: {converted})" if converted else "")
@@ -44,8 +44,10 @@ def render_answer(answer: Answer) -> str:
         lines.append(f"  [{i}] {c.doc} [{c.start}:{c.end}]{page} — {c.title}")
         lines.append(f"      “{shorten(c.quote, 160)}”")
     if answer.alternatives:
+        cited = answer.citations[0].doc if answer.citations else None
         lines.append("  other candidates: " + " · ".join(
-            f"{a.text} ({a.doc}, {a.confidence:.2f})" for a in answer.alternatives))
+            f"{a.text} ({'same report' if a.doc == cited else shorten(a.title, 30)}, {a.confidence:.2f})"
+            for a in answer.alternatives))
     return "\n".join(lines)
 
 

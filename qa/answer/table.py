@@ -16,7 +16,7 @@ ROW_FIELDS = ("question", "answer", "confidence", "abstained", "title", "doc", "
 def answer_row(answer: dict) -> dict:
     """The row of one answer (`Answer.to_dict()`); cells without a value are None."""
     cited = answer["citations"][0] if answer["citations"] else {}
-    others = " · ".join(f"{c['text']} ({c['doc']}, {c['confidence']:.2f})" for c in answer["other_candidates"])
+    others = " · ".join(f"{c['text']} ({c['title']}, {c['confidence']:.2f})" for c in answer["other_candidates"])
     return {"question": answer["question"], "answer": answer["answer"], "confidence": answer["confidence"],
             "abstained": answer["abstained"], "title": cited.get("title"), "doc": cited.get("doc"),
             "start": cited.get("start"), "end": cited.get("end"), "quote": cited.get("quote"),

@@ -102,7 +102,8 @@ def answer_html(answer: dict) -> str:
         head = f'<span class="qa-none">{NOT_FOUND}</span>{_badge(answer["confidence"])}'
         items = "".join(
             f'<li><details><summary>{_text(shorten(p["text"], 40))}</summary>'
-            f'<div class="qa-quote">{_text(p["text"])}</div>{_place(p)}</details></li>'
+            f'<div class="qa-quote">{_text(p["text"])}</div><div class="qa-cite-title">{_text(p["title"])}</div>'
+            f'{_place(p)}</details></li>'
             for p in answer["passages"][:NOT_FOUND_PASSAGES])
         body = f'<div class="qa-dim">The closest passages, for reading:</div><ol class="qa-cites">{items}</ol>'
         return f'<div class="qa-answer"><div class="qa-head">{head}</div>{body if items else ""}</div>'
@@ -115,8 +116,10 @@ def answer_html(answer: dict) -> str:
         f'</summary><div class="qa-quote">{_marked(c["quote"], c["start"] - c["quote_start"], c["end"] - c["quote_start"])}'
         f'</div><div class="qa-cite-title">{_text(c["title"])}</div>{_place(c)}</details></li>'
         for c in answer["citations"])
-    others = " · ".join(f'{_text(a["text"])} <span class="qa-dim">({html.escape(a["doc"])}, {a["confidence"]:.2f})</span>'
-                        for a in answer.get("other_candidates", []))
+    cited = answer["citations"][0]["doc"] if answer["citations"] else None
+    others = " · ".join(f'{_text(a["text"])} <span class="qa-dim" title="{html.escape(a["doc"])}">'
+                        f'({"same report" if a["doc"] == cited else _text(shorten(a["title"], 30))}, '
+                        f'{a["confidence"]:.2f})</span>' for a in answer.get("other_candidates", []))
     others = f'<div class="qa-others"><span class="qa-dim">Other candidates:</span> {others}</div>' if others else ""
     return (f'<div class="qa-answer"><div class="qa-head">{head}</div>{note}<ol class="qa-cites">{items}</ol>'
             f'{others}</div>')
@@ -126,7 +129,7 @@ def source_items(answer: dict) -> list[dict]:
     """What the source panel can show for an answer: its citations, or its passages."""
     if answer["citations"]:
         return [dict(c, kind="Citation") for c in answer["citations"]]
-    return [dict(p, kind="Passage", title=None, quote_start=p["start"], quote_end=p["end"], page=None)
+    return [dict(p, kind="Passage", quote_start=p["start"], quote_end=p["end"], page=None)
             for p in answer["passages"]]
 
 

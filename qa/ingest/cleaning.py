@@ -17,6 +17,20 @@ BOILERPLATE_LINE_CHARS = 90
 TITLE_CHARS = 60
 """Titles longer than this are cut at their first sentence end or at this length."""
 
+LEAD_TITLE_CHARS = 40
+"""A lead sentence at most this long (a news report's first line, '…全会举行。') names the
+report; a longer one is cut to its first clause."""
+
+_SENTENCE_MARKS = re.compile(r"[。！？!?]")
+_CLAUSE_MARKS = re.compile(r"[,，;；:：]")
+_DATELINE = re.compile(
+    r"^\s*(?:[\u4e00-\u9fff]{1,8}(?:讯|訊)[：:\s]*)?"
+    r"(?:(?:今天|今日|昨天|昨日|前天|日前|近日|近期|當天|当天|本周|本週|上周|上週)"
+    r"|(?:\d{4}年)?\d{1,2}月\d{1,2}日)?"
+    r"\s*(?:[(（][^)）]{1,12}[)）])?\s*(?:上午|下午|晚上|晚間|晚间|早上|凌晨)?\s*[,，、]?\s*")
+"""What opens a news lead before its subject: a wire credit ('温州网讯'), a day ('今天',
+'7月22日') with its date in brackets, a time of day ('上午') and the comma after them."""
+
 _NAVIGATION = re.compile(r"(当前的?位置|當前的?位置|首页\s*[>›»]|首頁\s*[>›»]|([>›»][^>›»\n]*){3,})")
 _BOILERPLATE = re.compile(
     r"(阅读人数|閱讀人數|阅读数|浏览次数|版权所有|版權所有|未经许可|未經許可|不得转载|不得轉載|转载|轉載|"
@@ -101,15 +115,34 @@ def _joins(before: str, after: str) -> bool:
     return not before.endswith(_SENTENCE_END) and not _HEADING_START.match(after) and len(before) > 20
 
 
-def find_title(text: str, fallback: str) -> str:
-    """The first report line, cut to a readable length; `fallback` if there is none."""
+def find_title(text: str, fallback: str, given: str | None = None) -> str:
+    """The name a person knows the report by.
+
+    A title the file carries (`given`: a PDF's or DOCX's title property) comes first. Else
+    the first report line when it reads as a headline (no sentence end in it: '市委十二届十一
+    次全体(扩大)会议举行'). Else the line is a news lead or an article's first sentence: its
+    opening dateline goes ('今天(22日)上午,'), and a short first sentence names the report
+    ('中共泉州市委十三届九次全会举行'); a long one gives its first clause and an ellipsis.
+    `fallback` (the file name) when there is no text.
+    """
+    if given and given.strip() and len(given.strip()) <= TITLE_CHARS * 2:
+        return _cut(given.strip())
     regions = find_content_regions(text)
     if not regions:
         return fallback
     first_line = text[regions[0][0]:regions[0][1]].split("\n", 1)[0].strip()
-    if len(first_line) <= TITLE_CHARS:
-        return first_line
-    sentence_end = re.search(r"[。！？!?]", first_line)
-    if sentence_end and sentence_end.end() <= TITLE_CHARS:
-        return first_line[: sentence_end.end()]
-    return first_line[:TITLE_CHARS] + "…"
+    if not _SENTENCE_MARKS.search(first_line.rstrip("。！？!?")) and not first_line.endswith(("。", "！", "？")):
+        return _cut(first_line)
+    lead = _DATELINE.sub("", first_line, count=1) or first_line
+    end = _SENTENCE_MARKS.search(lead)
+    sentence = lead[:end.start()] if end else lead
+    if len(sentence) <= LEAD_TITLE_CHARS:
+        return sentence
+    clause = _CLAUSE_MARKS.search(sentence)
+    if clause and 6 <= clause.start() <= TITLE_CHARS:
+        return sentence[:clause.start()] + "…"
+    return _cut(sentence)
+
+
+def _cut(title: str) -> str:
+    return title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS] + "…"

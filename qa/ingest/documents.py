@@ -9,6 +9,7 @@ libraries, and the text they yield *is* the document's text that offsets point i
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from .. import settings
@@ -53,21 +54,32 @@ def parse_document(data: bytes, suffix: str, doc_id: str) -> Document:
     if not data.strip():
         raise SkippedFile("empty file")
     page_starts: tuple[int, ...] = ()
+    given = None
     if suffix in (".txt", ".md"):
         text = decode_text(data)
     elif suffix in (".html", ".htm"):
         text = html_to_text(decode_text(data))
     elif suffix == ".pdf":
-        text, page_starts = pdf_to_text(data)
+        text, page_starts, given = pdf_to_text(data)
     elif suffix == ".docx":
-        text = docx_to_text(data)
+        text, given = docx_to_text(data)
     else:
         raise SkippedFile(f"unsupported file type {suffix or '(none)'}")
     if len(text.strip()) < settings.MIN_TEXT_CHARS:
         raise SkippedFile("no text in file")
     from .cleaning import find_title
 
-    return Document(doc_id, find_title(text, doc_id), text, hash_bytes(data), page_starts)
+    title = find_title(text, doc_id, given if is_real_title(given) else None)
+    return Document(doc_id, title, text, hash_bytes(data), page_starts)
+
+
+_PLACEHOLDER_TITLE = re.compile(r"^(microsoft (word|powerpoint|excel)\b|untitled|无标题|無標題|title$|document\d*$|"
+                                r"文档\d*$|文檔\d*$|powerpoint|wps)|\.(docx?|pdf|txt|wps)$", re.IGNORECASE)
+
+
+def is_real_title(title: str | None) -> bool:
+    """Whether a file's title property names it (not 'Microsoft Word - 文档1.docx', 'Untitled')."""
+    return bool(title and title.strip()) and not _PLACEHOLDER_TITLE.search(title.strip())
 
 
 def decode_text(data: bytes) -> str:
@@ -108,15 +120,18 @@ def html_to_text(markup: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def pdf_to_text(data: bytes) -> tuple[str, tuple[int, ...]]:
-    """Text of every page joined by blank lines, and where each page starts."""
+def pdf_to_text(data: bytes) -> tuple[str, tuple[int, ...], str | None]:
+    """Text of every page joined by blank lines, where each page starts, and the title
+    property (None if unset)."""
     import io
 
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
-        pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = _pdf_title(reader)
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise SkippedFile(f"unreadable PDF: {exc}") from exc
     starts, parts, offset = [], [], 0
@@ -124,18 +139,28 @@ def pdf_to_text(data: bytes) -> tuple[str, tuple[int, ...]]:
         starts.append(offset)
         parts.append(page_text)
         offset += len(page_text) + 2
-    return "\n\n".join(parts), tuple(starts)
+    return "\n\n".join(parts), tuple(starts), title
 
 
-def docx_to_text(data: bytes) -> str:
-    """Paragraph text of a Word document, one paragraph per line."""
+def _pdf_title(reader) -> str | None:
+    try:
+        title = reader.metadata.title if reader.metadata else None
+    except Exception:  # pypdf raises many kinds on damaged metadata; a title is optional
+        return None
+    return str(title) if title else None
+
+
+def docx_to_text(data: bytes) -> tuple[str, str | None]:
+    """Paragraph text of a Word document, one paragraph per line, and its title property."""
     import io
     import zipfile
 
     from docx import Document as load_docx
 
     try:
-        paragraphs = load_docx(io.BytesIO(data)).paragraphs
+        document = load_docx(io.BytesIO(data))
+        paragraphs = document.paragraphs
+        title = document.core_properties.title or None
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise SkippedFile(f"unreadable DOCX: {exc}") from exc
-    return "\n".join(p.text for p in paragraphs)
+    return "\n".join(p.text for p in paragraphs), title
