@@ -97,3 +97,42 @@ def test_collect_sources_uses_relative_ids_and_ignores_other_types(tmp_path):
     (tmp_path / ".hidden.txt").write_text(TEXT, encoding="utf-8")
     found = collect_sources([tmp_path], tmp_path / "index", warn=lambda line: None)
     assert sorted(found) == ["a.txt", "sub/b.md"]
+
+
+@pytest.mark.parametrize("text,title", [
+    ("市委十二届十一次全体(扩大)会议举行\n温州网讯 昨天,市委十二届十一次全体(扩大)会议举行。", "市委十二届十一次全体(扩大)会议举行"),
+    ("今天(22日)上午,中共泉州市委十三届九次全会举行。全会由市委常委会主持。", "中共泉州市委十三届九次全会举行"),
+    ("温州网讯 昨天,市委十二届十一次全体(扩大)会议举行。市委常委会主持会议。", "市委十二届十一次全体(扩大)会议举行"),
+    ("7月22日上午，泉州市召开全市经济工作会议。会议强调……", "泉州市召开全市经济工作会议"),
+    ("黨的二十大開啟了全面建設社會主義現代化強國的新征程,擘畫了以中國式現代化全面推進中華民族偉大復興的新藍圖。",
+     "黨的二十大開啟了全面建設社會主義現代化強國的新征程…"),
+])
+def test_a_report_is_named_by_its_headline_not_its_first_sentence(tmp_path, text, title):
+    """Regression: titles were the first line as it came, so a news lead read
+    '今天(22日)上午,中共泉州市委…' and an article without a headline its whole first sentence."""
+    (tmp_path / "r.txt").write_text(text + "\n" + TEXT, encoding="utf-8")
+    assert read_document(tmp_path / "r.txt", "r.txt").title == title
+
+
+@pytest.mark.parametrize("property_title,expected", [
+    ("丽水市委五届八次全会公报", "丽水市委五届八次全会公报"),
+    ("Microsoft Word - 文档1.docx", "丽水市委五届八次全体会议举行"),  # a placeholder: the text names it
+    ("", "丽水市委五届八次全体会议举行"),
+])
+def test_a_docx_title_property_names_the_report_when_it_is_real(tmp_path, property_title, expected):
+    from docx import Document
+
+    word = Document()
+    word.core_properties.title = property_title
+    word.add_paragraph("丽水市委五届八次全体会议举行")
+    word.add_paragraph("出席这次全会的市委委员42名。")
+    word.save(tmp_path / "report.docx")
+    assert read_document(tmp_path / "report.docx", "report.docx").title == expected
+
+
+def test_passages_and_other_candidates_carry_their_documents_title(assistant):
+    answer = assistant.ask("2023年泉州开工重点项目多少个？")
+    titles = {doc_id: doc.title for doc_id, doc in assistant.index.documents.items()}
+    assert all(p.title == titles[p.doc] for p in answer.passages)
+    assert answer.alternatives and all(a.title == titles[a.doc] for a in answer.alternatives)
+    assert titles["000_575acf73bce17c5b.txt"] == "中共泉州市委十三届九次全会举行"
