@@ -86,9 +86,7 @@ def add_store_option(parser: argparse.ArgumentParser) -> None:
 
 
 def run_index(args) -> int:
-    from ..ingest.indexing import update_index
-
-    from ..ingest.indexing import RayOptions
+    from ..ingest.indexing import RayOptions, update_index
 
     paths = args.paths or [settings.DEFAULT_SOURCE_DIR]
     ray = None if args.ray is None else RayOptions(None if args.ray == "local" else args.ray, args.ray_workers)
@@ -138,7 +136,8 @@ def run_batch(args) -> int:
         check_answer_path(args.out)
     items = [{"question": q} for q in args.questions] + (read_questions(args.file) if args.file else [])
     if not items:
-        raise InvalidRequest(f"{args.file} holds no question")
+        raise InvalidRequest(f"{args.file} holds no question" if args.file else
+                             "give a question, or a file of questions with --file")
     assistant = Assistant.load(args.index_dir)
     printed = []
     bar = tqdm(total=len(items), desc="asking", unit="q", file=sys.stderr, leave=False,
