@@ -17,6 +17,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from . import settings
 from .answer.answers import Alternative, Answer, Citation, Passage
@@ -102,6 +103,20 @@ class Assistant:
         candidates = merge_overlapping(self.score_spans(found, spans))
         answer = self.compose(found, candidates, top_k)
         return dataclasses.replace(answer, timings_ms=_timings(began, retrieved, read))
+
+    def ask_each(self, questions, top_k: int = settings.DEFAULT_TOP_K,
+                 docs: list[str] | None = None) -> Iterator[Answer | InvalidQuestion]:
+        """Each question's `Answer` in turn, or the `InvalidQuestion` that refused it (an
+        empty or too long question does not stop a batch).
+
+        Raises:
+            InvalidRequest: bad `top_k` or unknown document ids (every question would fail alike).
+        """
+        for question in questions:
+            try:
+                yield self.ask(question, top_k=top_k, docs=docs)
+            except InvalidQuestion as exc:
+                yield exc
 
     def find_passages(self, question: str, n: int = 0, docs: list[str] | None = None) -> Found:
         """The question read, its terms looked up, and the best passages retrieved: `n`, or

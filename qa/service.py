@@ -19,7 +19,7 @@ from . import settings
 from .assistant import Assistant
 from .errors import IndexMismatch, InvalidRequest, QAError
 from .files import write_atomically
-from .ingest.assembly import index_settings
+from .ingest.assembly import index_settings, stored_settings
 from .ingest.indexing import UPLOADS, remove_document, update_index
 from .question.dictionary import english_to_chinese
 from .stores import open_store
@@ -46,8 +46,7 @@ class LiveAssistant:
         self._store = open_store(index_dir)
         self.store = self._store.target
         self.index_dir = self.store.folder  # the index folder; for Milvus, where uploads/ lives
-        self._version = self._store.version()
-        self._assistant = Assistant.load(self.store)
+        self._assistant, self._version = self._load_live()
         self._swap_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._stopped = threading.Event()
@@ -72,10 +71,9 @@ class LiveAssistant:
         if self._store.version() == self._version or not self._write_lock.acquire(blocking=False):
             return False
         try:
-            version = self._store.version()
-            if version == self._version or version is None:
+            if self._store.version() in (self._version, None):
                 return False
-            fresh = Assistant.load(self.store)
+            fresh, version = self._load_live()
             self._swap(fresh, version)
         except QAError as exc:
             log.warning("the index at %s changed but could not be loaded yet (%s)", self.store, exc)
@@ -91,6 +89,12 @@ class LiveAssistant:
                 self.reload_if_changed()
             except Exception:  # a watcher must not die: the server would silently stop noticing
                 log.exception("checking the index at %s for changes failed", self.store)
+
+    def _load_live(self) -> tuple[Assistant, str | None]:
+        """The live index loaded, with the version it had before loading (so a change made
+        while loading is noticed on the next check, never missed)."""
+        version = self._store.version()
+        return Assistant.load(self.store), version
 
     def _swap(self, fresh: Assistant, version: str | None) -> None:
         with self._swap_lock:
@@ -117,7 +121,7 @@ class LiveAssistant:
             write_atomically(target, data)
             try:
                 update_index([], self.store, prune=False, progress=False, warn=warnings.append)
-                fresh = Assistant.load(self.store)
+                fresh, version = self._load_live()
             except BaseException:
                 target.unlink(missing_ok=True)
                 raise
@@ -126,7 +130,7 @@ class LiveAssistant:
                 target.unlink(missing_ok=True)
                 reasons = "; ".join(w.replace(str(target), file_name) for w in warnings)
                 raise InvalidRequest(f"could not index {file_name}: {reasons or 'no text found'}")
-            self._swap(fresh, self._store.version())
+            self._swap(fresh, version)
         log.info("indexed upload %s (%d chunks)", doc_id, entry["chunks"])
         return entry
 
@@ -139,16 +143,14 @@ class LiveAssistant:
         """
         with self._write_lock:
             report = remove_document(self.store, doc_id)
-            self._swap(Assistant.load(self.store), self._store.version())
+            self._swap(*self._load_live())
         log.info("removed %s", doc_id)
         return {"removed": doc_id, "documents": len(report.unchanged), "chunks": report.chunks}
 
     def _check_settings_unchanged(self) -> None:
         """Refuse to add to an index built with other settings: the upload would have to
         re-embed every document first, minutes of work hidden behind one request."""
-        expected = index_settings(self.current().embedder)
-        manifest = open_store(self.store).read_manifest()
-        if {key: manifest.get(key) for key in expected} != expected:
+        if stored_settings(self._store.read_manifest()) != index_settings(self.current().embedder):
             raise IndexMismatch(f"the index at {self.store} was built with other settings; "
                                 f"{self.store.rebuild_hint()} before adding reports")
 

@@ -11,6 +11,9 @@ from .answers import Answer
 
 NOT_FOUND = "Not found in the reports."
 
+CANDIDATE_TITLE_CHARS = 30
+"""Characters of a report title shown beside another candidate."""
+
 
 def converted_rendering(answer_text: str, question: str) -> str | None:
     """The answer in the question's Chinese script, or None when it is already in it."""
@@ -46,9 +49,15 @@ def render_answer(answer: Answer) -> str:
     if answer.alternatives:
         cited = answer.citations[0].doc if answer.citations else None
         lines.append("  other candidates: " + " · ".join(
-            f"{a.text} ({'same report' if a.doc == cited else shorten(a.title, 30)}, {a.confidence:.2f})"
-            for a in answer.alternatives))
+            f"{a.text} ({candidate_source(a.doc, a.title, cited)}, {a.confidence:.2f})" for a in answer.alternatives))
     return "\n".join(lines)
+
+
+def candidate_source(doc: str, title: str, cited_doc: str | None) -> str:
+    """Where another candidate comes from, as shown beside it: 'same report' when it is the
+    cited answer's, else its report's title, shortened."""
+    return "same report" if doc == cited_doc else shorten(title, CANDIDATE_TITLE_CHARS)
+
 
 
 def shorten(text: str, limit: int = 80) -> str:

@@ -106,7 +106,7 @@ def ask_all(assistant, items: list[dict], *, top_k: int, docs: list[str] | None 
     error cell; the batch goes on), with the item's other columns beside it.
 
     Args:
-        assistant: anything with `Assistant.ask`.
+        assistant: an `Assistant` (its `ask_each`).
         items: dicts with a `question`, as `read_questions` gives them.
         on_answer: called with each `Answer` as it comes (to print or count it).
         on_error: called with (position, InvalidQuestion) for a question that is refused.
@@ -114,17 +114,16 @@ def ask_all(assistant, items: list[dict], *, top_k: int, docs: list[str] | None 
         InvalidRequest: a bad `top_k` or unknown `docs` (every question would fail alike).
     """
     rows = []
-    for position, item in enumerate(items):
-        try:
-            answer = assistant.ask(item["question"], top_k=top_k, docs=docs)
-        except InvalidQuestion as exc:
-            rows.append(merged_row(error_row(item["question"], str(exc)), item))
+    results = assistant.ask_each([item["question"] for item in items], top_k=top_k, docs=docs)
+    for position, (item, result) in enumerate(zip(items, results)):
+        if isinstance(result, InvalidQuestion):
+            rows.append(merged_row(error_row(item["question"], str(result)), item))
             if on_error:
-                on_error(position, exc)
+                on_error(position, result)
             continue
-        rows.append(merged_row(answer_row(answer.to_dict()), item))
+        rows.append(merged_row(answer_row(result.to_dict()), item))
         if on_answer:
-            on_answer(answer)
+            on_answer(result)
     return rows
 
 

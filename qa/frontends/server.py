@@ -180,13 +180,9 @@ def add_api_routes(app, live: LiveAssistant, guard: list) -> None:
     def ask_batch(request: BatchRequest) -> dict:
         """Answer several questions in order: `{"answers": [...]}`, each the `/api/ask` object, or
         `{"question", "error"}` for a question that cannot be asked (the others are answered)."""
-        assistant, answers = live.current(), []
-        for question in request.questions:
-            try:
-                answers.append(assistant.ask(question, top_k=request.top_k, docs=request.docs).to_dict())
-            except InvalidQuestion as exc:
-                answers.append({"question": question, "error": str(exc)})
-        return {"answers": answers}
+        results = live.current().ask_each(request.questions, top_k=request.top_k, docs=request.docs)
+        return {"answers": [{"question": question, "error": str(result)} if isinstance(result, InvalidQuestion)
+                            else result.to_dict() for question, result in zip(request.questions, results)]}
 
     @app.get("/api/documents", dependencies=guard, tags=["documents"])
     def list_documents() -> dict:

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from .. import settings
-from ..answer.rendering import NOT_FOUND, converted_rendering, shorten
+from ..answer.rendering import NOT_FOUND, candidate_source, converted_rendering, shorten
 from ..errors import InvalidRequest, QAError
 from .batch import QUESTION_SUFFIXES, ask_all, output_columns, read_questions, write_answers
 
@@ -118,7 +118,7 @@ def answer_html(answer: dict) -> str:
         for c in answer["citations"])
     cited = answer["citations"][0]["doc"] if answer["citations"] else None
     others = " · ".join(f'{_text(a["text"])} <span class="qa-dim" title="{html.escape(a["doc"])}">'
-                        f'({"same report" if a["doc"] == cited else _text(shorten(a["title"], 30))}, '
+                        f'({_text(candidate_source(a["doc"], a["title"], cited))}, '
                         f'{a["confidence"]:.2f})</span>' for a in answer.get("other_candidates", []))
     others = f'<div class="qa-others"><span class="qa-dim">Other candidates:</span> {others}</div>' if others else ""
     return (f'<div class="qa-answer"><div class="qa-head">{head}</div>{note}<ol class="qa-cites">{items}</ol>'

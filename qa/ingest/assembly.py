@@ -19,9 +19,7 @@ import numpy as np
 
 from .. import settings
 from ..core import Chunk, Document, IndexData, Sentence
-from ..stores.dense import build_dense_index
-from ..stores.lexical import build_lexical_index
-from ..stores.retrieval import retrieve
+from ..stores.retrieval import searchable_index
 from ..textnorm import DEFAULT_LEXICAL_TOKENIZER
 from .chunking import chunk_document, split_sentences
 from .embedding import Embedder
@@ -51,6 +49,15 @@ def index_settings(embedder: Embedder) -> dict:
                      "pipeline": pipeline_fingerprint()},
         "lexical_tokenizer": DEFAULT_LEXICAL_TOKENIZER,
     }
+
+
+SETTINGS_KEYS = ("format_version", "embedder", "chunking", "lexical_tokenizer")
+"""The manifest fields `index_settings` gives."""
+
+
+def stored_settings(manifest: dict) -> dict:
+    """The settings an index was built with, to compare with `index_settings` (missing: None)."""
+    return {k: manifest.get(k) for k in SETTINGS_KEYS}
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,8 +92,7 @@ class OldIndex:
         return {d: m.get("root") for d, m in self.data.manifest["documents"].items()}
 
     def manifest_settings(self) -> dict:
-        m = self.data.manifest
-        return {k: m.get(k) for k in ("format_version", "embedder", "chunking", "lexical_tokenizer")}
+        return stored_settings(self.data.manifest)
 
     def vectors_by_text(self) -> dict[str, np.ndarray]:
         """Passage text → its stored vector, for reuse after a chunking change."""
@@ -131,9 +137,7 @@ def assemble_index(documents: dict[str, Document], old: OldIndex | None, embedde
         for doc_id, doc in documents.items()})
     if not search_structures:
         return IndexData(manifest, documents, chunks, sentences, vectors)
-    texts = [documents[c.doc_id].text[c.start:c.end] for c in chunks]
-    lexical = build_lexical_index(texts, manifest["lexical_tokenizer"]) if texts else None
-    return IndexData(manifest, documents, chunks, sentences, vectors, build_dense_index(vectors), lexical, retrieve)
+    return searchable_index(manifest, documents, chunks, sentences, vectors)
 
 
 def _embed_pending(pending: list[tuple[Document, DocUnits]], embedder: Embedder, progress: bool,

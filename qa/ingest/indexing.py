@@ -21,7 +21,7 @@ from ..core import Document
 from ..errors import IndexCorrupted, IndexMismatch, IndexNotFound, InvalidRequest, SkippedFile, SourceNotFound, \
     TooManyRemovals
 from ..stores import Store, open_store
-from .assembly import OldIndex, assemble_index, index_settings
+from .assembly import OldIndex, assemble_index, index_settings, stored_settings
 from .documents import find_source_files, hash_bytes, read_document
 from .embedding import load_embedder
 
@@ -136,14 +136,14 @@ def update_index(paths: list[Path], index_dir: "Path | str", *, embedder_name: s
     began = time.perf_counter()
     check_sources(paths)
     store = open_store(index_dir)
-    with store.lock():
+    with store.target.lock():
         old = _load_reusable(store, warn)
         embedder = load_embedder(embedder_name or (old.embedder_name if old else settings.DEFAULT_EMBEDDER))
         previous = dict(old.documents) if old is not None else {}
         roots = old.roots() if old else {}
         old, reuse = _reusable_vectors(old, index_settings(embedder), embedder.name, warn)
         report = IndexReport()
-        sources = collect_sources(paths, store.folder, warn)
+        sources = collect_sources(paths, store.target.folder, warn)
         roots.update(_roots_of(sources, paths))
         documents, prepared = _read_sources(sources, old, report, warn, ray, embedder.name)
         _keep_or_remove(documents, previous, sources, report, prune=prune,
@@ -220,12 +220,12 @@ def remove_document(index_dir: "Path | str", doc_id: str) -> IndexReport:
     began = time.perf_counter()
     store = open_store(index_dir)
     target = store.target
-    with store.lock():
+    with store.target.lock():
         index = store.load()
         if doc_id not in index.documents:
             raise InvalidRequest(f"{doc_id!r} is not in the index at {target}; "
                                  "list the documents with `GET /api/documents`")
-        if OldIndex(index).manifest_settings() != index_settings(load_embedder(index.embedder_name)):
+        if stored_settings(index.manifest) != index_settings(load_embedder(index.embedder_name)):
             raise IndexMismatch(f"the index at {target} was built with other settings; rebuild it "
                                 f"with `qa index` first ({target.rebuild_hint()})")
         chunks = store.remove(index, doc_id)

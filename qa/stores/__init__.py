@@ -11,7 +11,7 @@ or an alias swap onto a freshly written collection): a killed run leaves the pre
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ContextManager, Protocol
+from typing import Protocol
 
 from ..core import IndexData
 from .target import MILVUS, MILVUS_LITE, StoreTarget, parse_store
@@ -23,14 +23,10 @@ class Store(Protocol):
     """What the rest of the package asks of a store."""
 
     target: StoreTarget
-    folder: Path
-    """Local folder for the writer lock and the chat page's uploads."""
+    """The spec: its `folder` holds the writer lock (`target.lock()`) and the chat page's uploads."""
     searches_itself: bool
     """True when the store runs search itself (Milvus): an index built for it needs no
     FAISS or BM25 structures in this process."""
-
-    def lock(self) -> ContextManager:
-        """Hold the writer lock; raises IndexLocked when another writer holds it."""
 
     def read_manifest(self) -> dict:
         """The live index's manifest (settings, documents); IndexNotFound & co. otherwise."""

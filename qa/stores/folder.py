@@ -11,64 +11,56 @@ previous manifest, and so the previous index, intact. A lock file keeps writers 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from ..core import Chunk, Document, IndexData, Sentence, make_chunk_id
-from ..errors import IndexCorrupted, IndexLocked, IndexMismatch, IndexNotFound
+from ..errors import IndexCorrupted, IndexMismatch, IndexNotFound
 from ..files import sync_tree, write_atomically
-from .dense import build_dense_index
-from .lexical import build_lexical_index
-from .retrieval import retrieve
-from .target import StoreTarget, check_loaded, check_manifest, parse_store
+from .retrieval import retrieve, searchable_index
+from .target import StoreTarget, check_loaded, check_manifest, lock_index, parse_store  # noqa: F401 (lock_index: API)
 
 MANIFEST = "manifest.json"
-LOCK = ".lock"
 
 
+@dataclass(frozen=True)
 class FolderStore:
     """An index in a local folder: FAISS and bm25s files, searched in this process."""
 
-    searches_itself = False
+    target: StoreTarget
+    searches_itself: ClassVar[bool] = False
     """False: whoever builds an index for this store builds its FAISS and BM25 structures."""
 
-    def __init__(self, target: StoreTarget):
-        self.target = target
-        self.folder = target.folder
-
-    def lock(self):
-        """Hold the writer lock (raises IndexLocked if another writer holds it)."""
-        return lock_index(self.folder)
-
     def read_manifest(self) -> dict:
-        return read_manifest(self.folder)
+        return read_manifest(self.target.folder)
 
     def version(self) -> str | None:
         """The manifest file's identity: every save renames a new one in (a new inode)."""
         try:
-            stat = (self.folder / MANIFEST).stat()
+            stat = (self.target.folder / MANIFEST).stat()
         except OSError:
             return None
         return f"{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
 
-    def load(self, vectors: bool = True) -> IndexData:
+    def load(self, vectors: bool = False) -> IndexData:
         """The live index (vectors are always loaded: they are one small file)."""
-        return load_index(self.folder)
+        return load_index(self.target.folder)
 
     def save(self, index: IndexData) -> None:
-        save_index(self.folder, index)
+        save_index(self.target.folder, index)
 
     def cleanup(self, keep: str | None = None) -> None:
         """Delete data folders and temp files left by earlier or killed builds."""
-        remove_stale_data(self.folder, keep or read_manifest(self.folder)["data_dir"])
+        remove_stale_data(self.target.folder, keep or read_manifest(self.target.folder)["data_dir"])
 
     def remove(self, index: IndexData, doc_id: str) -> int:
         """Save `index` without `doc_id` (no vector is recomputed); returns the chunks left."""
@@ -85,30 +77,7 @@ def without_document(index: IndexData, doc_id: str) -> IndexData:
         if rows else np.zeros((0, index.manifest["embedder"]["dim"]), np.float32)
     documents = {d: doc for d, doc in index.documents.items() if d != doc_id}
     manifest = dict(index.manifest, documents={d: m for d, m in index.manifest["documents"].items() if d != doc_id})
-    texts = [documents[c.doc_id].text[c.start:c.end] for c in chunks]
-    lexical = build_lexical_index(texts, manifest["lexical_tokenizer"]) if texts else None
-    return IndexData(manifest, documents, chunks, [s for s in index.sentences if s.doc_id != doc_id],
-                     vectors, build_dense_index(vectors), lexical, retrieve)
-
-
-@contextlib.contextmanager
-def lock_index(index_dir: Path):
-    """Hold the index's writer lock, or fail at once if another writer holds it.
-
-    Raises:
-        IndexLocked: another process is writing this index.
-    """
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexLocked(f"another `qa index` is writing {index_dir}/; wait for it to finish "
-                              "and run again") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return searchable_index(manifest, documents, chunks, [s for s in index.sentences if s.doc_id != doc_id], vectors)
 
 
 def read_manifest(index_dir: Path) -> dict:

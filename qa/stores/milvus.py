@@ -34,7 +34,9 @@ import itertools
 import json
 import threading
 import uuid
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import ClassVar
 
 import numpy as np
 
@@ -42,7 +44,6 @@ from .. import settings
 from ..core import Chunk, Document, Hit, IndexData, Sentence, make_chunk_id
 from ..errors import IndexCorrupted, IndexNotFound, QAError, StoreUnavailable
 from ..textnorm import lexical_tokens
-from .folder import lock_index
 from .target import StoreTarget, check_loaded, check_manifest
 
 PART_CHARS = 16_000
@@ -172,19 +173,13 @@ def _meta_rows(manifest: dict, dim: int) -> list[dict]:
             for i, part in enumerate(_parts(json.dumps(manifest, ensure_ascii=False)))]
 
 
+@dataclass(frozen=True)
 class MilvusStore:
     """An index in one Milvus collection behind an alias; Milvus searches it."""
 
-    searches_itself = True
+    target: StoreTarget
+    searches_itself: ClassVar[bool] = True
     """True: an index built for this store needs no FAISS or BM25 structures here."""
-
-    def __init__(self, target: StoreTarget):
-        self.target = target
-        self.folder = target.folder
-
-    def lock(self):
-        """Hold the writer lock: a file lock in the spec's local folder."""
-        return lock_index(self.folder)
 
     def read_manifest(self) -> dict:
         """The live collection's manifest (with `data_dir`: the collection's name).

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import settings
-from ..core import Hit, IndexData
-from .dense import search_dense
-from .lexical import score_lexical
+from ..core import Chunk, Document, Hit, IndexData, Sentence
+from .dense import build_dense_index, search_dense
+from .lexical import build_lexical_index, score_lexical
 
 
 def fuse_rankings(rankings: list[np.ndarray], k: int = settings.RRF_K) -> dict[int, float]:
@@ -51,3 +51,11 @@ def retrieve(index: IndexData, query_vector: np.ndarray, question: str, top_k: i
     lexical_ids = lexical_ids[lexical[lexical_ids] > 0]
     fused = fuse_rankings([dense_ids, lexical_ids])
     return [Hit(row, score) for row, score in sorted(fused.items(), key=lambda item: -item[1])[:top_k]]
+
+
+def searchable_index(manifest: dict, documents: dict[str, Document], chunks: list[Chunk],
+                     sentences: list[Sentence], vectors: np.ndarray) -> IndexData:
+    """An index this module searches: FAISS over the chunk vectors, BM25 over the chunk texts."""
+    texts = [documents[c.doc_id].text[c.start:c.end] for c in chunks]
+    lexical = build_lexical_index(texts, manifest["lexical_tokenizer"]) if texts else None
+    return IndexData(manifest, documents, chunks, sentences, vectors, build_dense_index(vectors), lexical, retrieve)

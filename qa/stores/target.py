@@ -11,15 +11,19 @@ index folder itself, `index/milvus-files/` for `milvus-lite:index/milvus.db`, an
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 from .. import settings
-from ..errors import IndexCorrupted, IndexMismatch, InvalidRequest
+from ..errors import IndexCorrupted, IndexLocked, IndexMismatch, InvalidRequest
 
 MILVUS_LITE = "milvus-lite:"
 MILVUS = "milvus://"
+LOCK = ".lock"
+"""The writer lock's file, in a spec's local folder."""
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,38 @@ class StoreTarget:
             return f"{MILVUS}{self.uri.removeprefix('http://')}/{self.collection}"
         return f"{MILVUS_LITE}{self.uri}"
 
+    def lock(self):
+        """Hold this store's writer lock (a file lock in its local folder), or fail at once.
+
+        Raises:
+            IndexLocked: another process is writing this store.
+        """
+        return lock_index(self.folder)
+
     def rebuild_hint(self) -> str:
         """What to run to build this store's index anew."""
         flag = f"--index-dir {self.folder}" if self.kind == "folder" else f"--store {self}"
         return f"run `qa index seeds/ {flag}` to rebuild it"
+
+
+@contextlib.contextmanager
+def lock_index(index_dir: Path):
+    """Hold the writer lock of the folder `index_dir`, or fail at once if another writer holds it.
+
+    Raises:
+        IndexLocked: another process is writing this index.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexLocked(f"another `qa index` is writing {index_dir}/; wait for it to finish "
+                              "and run again") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def parse_store(spec: str | Path | StoreTarget) -> StoreTarget:
