@@ -1,8 +1,9 @@
 """Prove a change left every answer as it was: fingerprint the assistant's answers.
 
-Asks every question of the Q&A files in eval/ (over an index of seeds/) and the first
-questions of each open-domain benchmark folder (over that folder's own index), and
-hashes each answer's JSON (`Answer.to_dict()` without `timings_ms`). `--update` stores
+Asks every question of the Q&A files in eval/ (over an index of seeds/), every turn of
+eval/dialogues.jsonl (each with the dialogue's earlier turns and answers as its history)
+and the first questions of each open-domain benchmark folder (over that folder's own
+index), and hashes each answer's JSON (`Answer.to_dict()` without `timings_ms`). `--update` stores
 the hashes in eval/answers.fingerprint.json; without it the stored ones are compared and
 every changed answer is listed (exit 1). Indexes are built with `qa index` into
 index/check-answers/, so the script needs nothing of the package but its public API.
@@ -29,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FINGERPRINT = ROOT / "eval/answers.fingerprint.json"
 QA_FILES = ("eval/qa.jsonl", "eval/en_dev.jsonl", "eval/dev2.jsonl", "eval/dev3.jsonl")
+DIALOGUES = "eval/dialogues.jsonl"
 BENCHMARKS = ("drcd_open", "cmrc_open")
 DEFAULT_BENCHMARKS = ROOT.parent / "shared/benchmarks"
 """Where the public benchmark folders are by default (`--benchmarks` to point elsewhere)."""
@@ -58,7 +60,7 @@ def read_questions(path: Path, limit: int | None = None) -> list[tuple[str, str]
     return [(str(r["id"]), r["question"]) for r in rows[:limit]]
 
 
-def fingerprint_set(index_dir: Path, questions: list[tuple[str, str]], dump=None) -> dict[str, str]:
+def fingerprint_set(index_dir: Path, questions: list[tuple[str, str]], dump=None, name: str = "") -> dict[str, str]:
     """id → answer hash for every question, asked of the index at `index_dir` (each answer's
     JSON, timings left out, also written to `dump` when given)."""
     from qa import Assistant
@@ -66,11 +68,35 @@ def fingerprint_set(index_dir: Path, questions: list[tuple[str, str]], dump=None
     assistant = Assistant.load(index_dir)
     out = {}
     for qid, question in questions:
-        answer = {k: v for k, v in assistant.ask(question, top_k=TOP_K).to_dict().items() if k != "timings_ms"}
-        out[qid] = answer_hash(answer)
-        if dump is not None:
-            dump.write(json.dumps({"id": qid, "answer": answer}, ensure_ascii=False) + "\n")
+        out[qid] = _record(assistant.ask(question, top_k=TOP_K).to_dict(), name, qid, dump)
     return out
+
+
+def fingerprint_dialogues(index_dir: Path, path: Path, dump=None) -> dict[str, str]:
+    """'dialogue id-turn' → answer hash for every turn of a dialogue file, each turn asked
+    with the earlier turns of its dialogue and the answers they got as history."""
+    from qa import Assistant
+
+    assistant = Assistant.load(index_dir)
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        dialogue, history = json.loads(line), []
+        for number, turn in enumerate(dialogue["turns"]):
+            answer = assistant.ask(turn["question"], top_k=TOP_K, history=history).to_dict()
+            qid = f"{dialogue['id']}-{number}"
+            out[qid] = _record(answer, DIALOGUES, qid, dump)
+            history.append({"question": turn["question"], "answer": answer["answer"]})
+    return out
+
+
+def _record(answer: dict, name: str, qid: str, dump) -> str:
+    """The hash of `answer` without its timings (which also go to `dump` when given)."""
+    answer = {k: v for k, v in answer.items() if k != "timings_ms"}
+    if dump is not None:
+        dump.write(json.dumps({"set": name, "id": qid, "answer": answer}, ensure_ascii=False) + "\n")
+    return answer_hash(answer)
 
 
 def fingerprint_all(benchmarks: Path, dump=None) -> dict[str, dict[str, str]]:
@@ -79,8 +105,10 @@ def fingerprint_all(benchmarks: Path, dump=None) -> dict[str, dict[str, str]]:
     seeds_index = INDEX_ROOT / "seeds"
     build_index(ROOT / "seeds", seeds_index)
     for name in QA_FILES:
-        out[name] = fingerprint_set(seeds_index, read_questions(ROOT / name), dump)
+        out[name] = fingerprint_set(seeds_index, read_questions(ROOT / name), dump, name)
         print(f"{name}: {len(out[name])} answers", file=sys.stderr)
+    out[DIALOGUES] = fingerprint_dialogues(seeds_index, ROOT / DIALOGUES, dump)
+    print(f"{DIALOGUES}: {len(out[DIALOGUES])} answers", file=sys.stderr)
     for name in BENCHMARKS:
         folder = benchmarks / name
         if not (folder / "questions.jsonl").is_file():
@@ -88,7 +116,7 @@ def fingerprint_all(benchmarks: Path, dump=None) -> dict[str, dict[str, str]]:
             continue
         build_index(folder / "docs", INDEX_ROOT / name)
         out[name] = fingerprint_set(INDEX_ROOT / name, read_questions(folder / "questions.jsonl", BENCH_QUESTIONS),
-                                    dump)
+                                    dump, name)
         print(f"{name}: {len(out[name])} answers", file=sys.stderr)
     return out
 

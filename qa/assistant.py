@@ -17,7 +17,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from . import settings
 from .answer.answers import Alternative, Answer, Citation, Passage
@@ -26,6 +26,8 @@ from .answer.views import DocViews
 from .core import Chunk, Hit, IndexData
 from .errors import InvalidQuestion, InvalidRequest, QAError, UnknownEmbedder
 from .ingest.embedding import load_embedder
+from .question.followups import Turn, standalone_question
+from .question.names import find_pinyin, romanised
 from .question.questions import Question, analyse_question
 from .question.terms import QuestionTerms, find_terms, question_bigrams, reader_question
 from .reader.calibration import ABSTAIN_BELOW, ABSTAIN_BELOW_ENGLISH, COEFFICIENTS, INTERCEPT
@@ -71,6 +73,7 @@ class Assistant:
                           f"the index holds {index.manifest['embedder']['dim']}: rebuild the index")
         self.reader = load_reader()
         self.views = DocViews(index)
+        self._chinese_names: dict[str, str | None] = {}
 
     @classmethod
     def load(cls, index_dir: str | Path | StoreTarget = settings.DEFAULT_INDEX_DIR) -> "Assistant":
@@ -80,29 +83,71 @@ class Assistant:
         return cls(store.load(), store.target)
 
     def documents(self) -> list[dict]:
-        """Indexed documents: id, title, characters and chunks."""
-        return [{"id": doc_id, "title": meta["title"], "chars": meta["chars"], "chunks": meta["chunks"]}
+        """Indexed documents: id, title, date and place (None where the text gives none),
+        characters and chunks."""
+        return [{"id": doc_id, "title": meta["title"], "date": meta.get("date") or None,
+                 "place": meta.get("place") or None, "chars": meta["chars"], "chunks": meta["chunks"]}
                 for doc_id, meta in self.index.manifest["documents"].items()]
 
+    def select_documents(self, docs: list[str] | None = None, place: str | None = None,
+                         year: int | None = None) -> list[str] | None:
+        """The document ids to search: `docs` (all when None) narrowed to the reports about
+        `place` (泉州, 泉州市, 泉州 in Traditional script, or Quanzhou) and dated in `year`.
+
+        Raises:
+            InvalidRequest: a bad value, or no indexed report matching all of them.
+        """
+        docs = self.check_docs(docs)
+        if place is None and year is None:
+            return docs
+        if place is not None and (not isinstance(place, str) or not place.strip()):
+            raise InvalidRequest("place must be a place name, e.g. 泉州 or Quanzhou")
+        if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100):
+            raise InvalidRequest("year must be a year such as 2024")
+        wanted = None if place is None else _place_key(place)
+        chosen = [doc_id for doc_id, meta in self.index.manifest["documents"].items()
+                  if (docs is None or doc_id in docs)
+                  and (wanted is None or wanted in {_place_key(meta.get("place") or ""),
+                                                   romanised(meta["place"]).lower() if meta.get("place") else ""})
+                  and (year is None or (meta.get("date") or "").startswith(f"{year}-"))]
+        if not chosen:
+            what = " and ".join(filter(None, [place and f"about {place.strip()}", year and f"dated {year}"]))
+            raise InvalidRequest(f"no indexed report is {what}; list them with `GET /api/documents` (date, place)")
+        return chosen
+
     def ask(self, question: str, top_k: int = settings.DEFAULT_TOP_K,
-            docs: list[str] | None = None) -> Answer:
+            docs: list[str] | None = None, history: Sequence[Turn | dict] | None = None) -> Answer:
         """Answer `question` from the reports (optionally only `docs`), citing the span.
+
+        `history` holds the conversation's earlier turns, oldest first (`Turn`s, or dicts
+        with "question" and "answer"): a follow-up is answered as the standalone question it
+        means (`Answer.asked_as`), a question that stands on its own as asked.
 
         Raises:
             InvalidQuestion: empty, whitespace-only or over MAX_QUESTION_CHARS.
-            InvalidRequest: bad `top_k` or unknown document ids.
+            InvalidRequest: bad `top_k`, unknown document ids or a malformed history.
         """
         began = time.perf_counter()
         question, top_k, docs = clean_question(question), check_top_k(top_k), self.check_docs(docs)
         if not any(c.isalnum() for c in question):  # emoji, punctuation: nothing to look up
             return Answer(question, None, True, 0.0, (), (), _timings(began, began, began))
-        found = self.find_passages(question, top_k, docs)
+        turns = check_history(history)
+        asked_as = standalone_question(question, turns, self.chinese_of) if turns else question
+        found = self.find_passages(asked_as, top_k, docs)
         retrieved = time.perf_counter()
         spans = self.read(found)
         read = time.perf_counter()
         candidates = merge_overlapping(self.score_spans(found, spans))
         answer = self.compose(found, candidates, top_k)
-        return dataclasses.replace(answer, timings_ms=_timings(began, retrieved, read))
+        return dataclasses.replace(answer, question=question, asked_as=asked_as,
+                                   timings_ms=_timings(began, retrieved, read))
+
+    def chinese_of(self, latin: str) -> str | None:
+        """The Chinese a romanised name is written in by the reports (Quanzhou → 泉州), or None."""
+        if latin not in self._chinese_names:
+            self._chinese_names[latin] = next(
+                (found for doc in self.index.documents.values() if (found := find_pinyin(latin, doc.text))), None)
+        return self._chinese_names[latin]
 
     def ask_each(self, questions, top_k: int = settings.DEFAULT_TOP_K,
                  docs: list[str] | None = None) -> Iterator[Answer | InvalidQuestion]:
@@ -253,6 +298,39 @@ def clean_question(question) -> str:
     if not question:
         raise InvalidQuestion("the question is empty: type a question about the reports")
     return question
+
+
+def _place_key(place: str) -> str:
+    """A place name as compared: Simplified, lower case, 市 dropped (泉州市 → 泉州)."""
+    key = normalise_for_matching(place.strip())
+    return key[:-1] if len(key) > 2 and key.endswith("市") else key
+
+
+def check_history(history) -> list[Turn]:
+    """`history` as `Turn`s: None or a list of turns, each a `Turn` or a dict with a
+    "question" string and an optional "answer" (a string or null).
+
+    Raises:
+        InvalidRequest: anything else, or more than MAX_HISTORY_TURNS turns.
+    """
+    if history is None:
+        return []
+    if not isinstance(history, (list, tuple)):
+        raise InvalidRequest("history must be a list of earlier turns, each {\"question\": ..., \"answer\": ...}")
+    if len(history) > settings.MAX_HISTORY_TURNS:
+        raise InvalidRequest(f"history holds {len(history)} turns; the limit is {settings.MAX_HISTORY_TURNS} "
+                             "(send the latest ones)")
+    turns = []
+    for number, turn in enumerate(history, start=1):
+        if isinstance(turn, dict):
+            turn = Turn(turn.get("question"), turn.get("answer"))
+        if not isinstance(turn, Turn) or not isinstance(turn.question, str) or \
+                not (turn.answer is None or isinstance(turn.answer, str)):
+            raise InvalidRequest(f"history turn {number} must be {{\"question\": text, \"answer\": text or null}}")
+        if len(turn.question) > settings.MAX_QUESTION_CHARS or len(turn.answer or "") > settings.MAX_QUESTION_CHARS:
+            raise InvalidRequest(f"history turn {number} is over {settings.MAX_QUESTION_CHARS} characters")
+        turns.append(Turn(_CONTROL.sub("", turn.question).strip(), turn.answer))
+    return [t for t in turns if t.question]
 
 
 def check_top_k(top_k) -> int:

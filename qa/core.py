@@ -23,6 +23,10 @@ class Document:
     sha256: str
     page_starts: tuple[int, ...] = field(default=())
     """For PDFs, the offset in `text` where each page begins (page 1 first)."""
+    date: str | None = None
+    """The date the report bears (YYYY-MM-DD), '' when its text gives none, None when not yet read."""
+    place: str | None = None
+    """The place the report is about (泉州), '' when its text names none, None when not yet read."""
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding `offset`, or None for documents without pages."""

@@ -42,6 +42,10 @@ class SkippedFile(QAError, ValueError):
     """A source file that cannot be indexed (empty, binary, undecodable, too big)."""
 
 
+class DocumentTooLarge(SkippedFile):
+    """A source file over a size limit (bytes or characters): 413 over HTTP."""
+
+
 class UnknownEmbedder(QAError, ValueError):
     """An embedder name that no backend understands, or a model that cannot load."""
 

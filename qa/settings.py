@@ -21,6 +21,10 @@ SOURCE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Larger source files are skipped with a warning (a report is well under 1 MB)."""
 
+MAX_DOCUMENT_CHARS = 500_000
+"""Longer documents (after extraction) are skipped, 413 over HTTP: a long work report holds
+about 30,000 characters, and embedding 500,000 takes minutes on two CPU cores."""
+
 MIN_TEXT_CHARS = 1
 """Files whose decoded text has fewer non-space characters are skipped as empty."""
 
@@ -59,6 +63,10 @@ MAX_TOP_K = 50
 """Largest `top_k` a caller may ask for."""
 
 MAX_QUESTION_CHARS = 1000
+
+MAX_HISTORY_TURNS = 50
+"""Earlier turns a follow-up question may send (`Assistant.ask(history=...)`); a follow-up
+draws on the last few, so a longer conversation sends its latest turns."""
 """Longer questions are refused: real questions are short, and embedding cost grows with length."""
 
 RRF_K = 60

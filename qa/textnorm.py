@@ -24,12 +24,46 @@ def _t2s():
     return OpenCC("t2s")
 
 
+CONVERT_PIECE_CHARS = 100_000
+"""Longest piece handed to OpenCC at once. opencc-purepy converts an input of a million
+characters or more in a `multiprocessing.Pool`; forked from a threaded server, that pool's
+children can deadlock on a lock another thread held, so long texts go in pieces, each ending
+just after a delimiter (OpenCC converts between delimiters independently: the result is the same)."""
+
+
+def convert(converter, text: str) -> str:
+    """`converter.convert(text)` in pieces of at most CONVERT_PIECE_CHARS (never forking)."""
+    if len(text) <= CONVERT_PIECE_CHARS:
+        return converter.convert(text)
+    out, start = [], 0
+    while start < len(text):
+        end = min(start + CONVERT_PIECE_CHARS, len(text))
+        if end < len(text):
+            cut = max(text.rfind(mark, start, end) for mark in "\n。，, ")
+            end = cut + 1 if cut > start else end
+        out.append(converter.convert(text[start:end]))
+        start = end
+    return "".join(out)
+
+
 def to_simplified(text: str) -> str:
     """`text` in Simplified characters, same length as the input."""
-    converted = _t2s().convert(text)
+    converted = convert(_t2s(), text)
     if len(converted) == len(text):
         return converted
     return "".join(c if len(c) == 1 else o for o, c in zip(text, map(_t2s().convert, text)))
+
+
+@functools.lru_cache(maxsize=1)
+def _s2t():
+    from opencc_purepy import OpenCC
+
+    return OpenCC("s2t")
+
+
+def to_traditional(text: str) -> str:
+    """`text` in Traditional characters (OpenCC s2t; its length may change)."""
+    return convert(_s2t(), text)
 
 
 def normalise_for_matching(text: str) -> str:

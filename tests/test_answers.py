@@ -126,7 +126,7 @@ def test_bad_arguments_are_errors_not_abstentions(assistant, kwargs, error):
 
 def test_answer_json_has_exactly_the_contract_keys(assistant):
     data = assistant.ask("2023年泉州开工重点项目多少个？").to_dict()
-    assert set(data) == {"question", "answer", "abstained", "confidence", "citations", "passages",
+    assert set(data) == {"question", "asked_as", "answer", "abstained", "confidence", "citations", "passages",
                          "other_candidates", "timings_ms"}
     assert set(data["citations"][0]) == {"doc", "title", "start", "end", "quote", "quote_start",
                                          "quote_end", "page", "score"}

@@ -150,6 +150,27 @@ def test_chat_page_end_to_end(server, browser, tmp_path):
     page.close()
 
 
+def test_chat_follows_up_on_the_previous_question(server, browser):
+    """A follow-up in the chat is answered as the question it means, shown under the answer;
+    'New chat' starts over, and the same words then stand alone."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_default_timeout(30_000)
+    page.goto(server + "/", wait_until="domcontentloaded", timeout=60_000)
+    page.locator("#qa-question textarea").wait_for(state="visible", timeout=60_000)
+    first = ask(page, "Who is the Party secretary of Wenzhou?", 1)
+    assert "陈伟俊" in first.locator(".qa-span").inner_text() and first.locator(".qa-asked").count() == 0
+    follow_up = ask(page, "And of Lishui?", 2)
+    assert follow_up.locator(".qa-asked").inner_text() == "asked as: Who is the Party secretary of Lishui?"
+    assert "吴舜泽" in follow_up.locator(".qa-span").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "08_follow_up.png"))
+    page.locator("#qa-new").click()
+    page.locator("#qa-chat .qa-answer").first.wait_for(state="detached", timeout=15_000)
+    alone = ask(page, "And of Lishui?", 1)
+    assert alone.locator(".qa-asked").count() == 0
+    page.close()
+
+
 def test_batch_tab_answers_a_questions_file(server, browser, tmp_path):
     """The Batch tab: a csv of questions uploaded, answers offered as CSV and XLSX files
     whose CSV holds the answers (downloaded through the page's own link)."""

@@ -32,8 +32,9 @@ def test_the_set_mixes_languages_and_kinds():
     assert sum(t["question"] != t["full_question"] for t in follow_ups) >= 0.8 * len(follow_ups)
 
 
-def test_qa_eval_scores_follow_ups_as_typed_and_in_full(seed_index, tmp_path, capsys):
-    """`qa eval` on a dialogue file: the later turns, per condition, with the usual metrics."""
+def test_qa_eval_scores_follow_ups_with_history_as_typed_and_in_full(seed_index, tmp_path, capsys):
+    """`qa eval` on a dialogue file: the later turns, per condition (with the conversation,
+    alone, written out in full), with the usual metrics."""
     from qa.frontends.cli import main
 
     dialogue = {"id": "t1", "split": "dev", "lang": "zh-Hans", "kind": "cross_report", "turns": [
@@ -45,8 +46,10 @@ def test_qa_eval_scores_follow_ups_as_typed_and_in_full(seed_index, tmp_path, ca
     path.write_text(json.dumps(dialogue, ensure_ascii=False) + "\n", encoding="utf-8")
     assert main(["eval", str(path), "--index-dir", str(seed_index), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert set(summary) == {"typed", "full"} and summary["full"]["n"] == summary["typed"]["n"] == 1
-    assert summary["full"]["f1"] == 1.0 and set(summary["full"]["by_type"]) == {"cross_report"}
+    assert set(summary) == {"history", "typed", "full"}
+    assert summary["full"]["n"] == summary["typed"]["n"] == summary["history"]["n"] == 1
+    assert summary["full"]["f1"] == summary["history"]["f1"] == 1.0 and set(summary["full"]["by_type"]) == {"cross_report"}
+    assert summary["typed"]["f1"] == 0.0  # '丽水的呢？' alone names no office
     assert main(["eval", str(path), "--index-dir", str(seed_index)]) == 0
     table = capsys.readouterr().out
-    assert "typed F1" in table and "full F1" in table and "type cross_report" in table
+    assert "history F1" in table and "typed F1" in table and "full F1" in table and "type cross_report" in table

@@ -18,7 +18,7 @@ from qa.frontends.server import create_app
 from qa.ingest.indexing import update_index
 
 SEEDS = Path(__file__).parent.parent / "seeds"
-ANSWER_KEYS = ["question", "answer", "abstained", "confidence", "citations", "passages", "other_candidates",
+ANSWER_KEYS = ["question", "asked_as", "answer", "abstained", "confidence", "citations", "passages", "other_candidates",
                "timings_ms"]
 CITATION_KEYS = ["doc", "title", "start", "end", "quote", "quote_start", "quote_end", "page", "score"]
 PASSAGE_KEYS = ["doc", "title", "start", "end", "text", "score"]
@@ -105,6 +105,12 @@ def test_top_k_and_docs_are_applied(client):
     {"question": "泉州", "docs": [1]},
     {"question": "泉州", "docs": ["no-such-document.txt"]},
     {"question": "泉州", "docs": {"a": 1}},
+    {"question": "泉州", "history": "温州市委书记是谁？"},
+    {"question": "泉州", "history": [{"question": 1}]},
+    {"question": "泉州", "history": [{"answer": "陈伟俊"}]},
+    {"question": "泉州", "history": [{"question": "温州市委书记是谁？", "answer": 3}]},
+    {"question": "泉州", "history": [{"question": "温州市委书记是谁？", "extra": 1}]},
+    {"question": "泉州", "history": [{"question": "温州"}] * (settings.MAX_HISTORY_TURNS + 1)},
     [],
     ["泉州"],
     "泉州",
@@ -112,6 +118,33 @@ def test_top_k_and_docs_are_applied(client):
 ], ids=repr)
 def test_invalid_questions_get_a_4xx_json_error(client, body):
     assert_error(client.post("/api/ask", json=body), 400, 422)
+
+
+def test_a_follow_up_is_answered_with_the_conversation(client):
+    """`history` carries the conversation: the follow-up is answered as the question it means
+    and says so in `asked_as`; without history it is asked as typed."""
+    history = [{"question": "Who is the Party secretary of Wenzhou?", "answer": "陈伟俊"}]
+    body = client.post("/api/ask", json={"question": "And of Lishui?", "history": history}).json()
+    assert body["asked_as"] == "Who is the Party secretary of Lishui?" and body["answer"] == "吴舜泽"
+    assert body["question"] == "And of Lishui?"
+    alone = client.post("/api/ask", json={"question": "And of Lishui?"}).json()
+    assert alone["asked_as"] == "And of Lishui?"
+    empty = client.post("/api/ask", json={"question": "温州市委书记是谁？", "history": []}).json()
+    assert empty["asked_as"] == "温州市委书记是谁？" and empty["answer"] == "陈伟俊"
+
+
+def test_place_and_year_narrow_the_search(client):
+    body = client.post("/api/ask", json={"question": "市委书记是谁？", "place": "Lishui"}).json()
+    assert body["answer"] == "吴舜泽"
+    batch = client.post("/api/ask/batch", json={"questions": ["市委书记是谁？"], "place": "温州"}).json()
+    assert batch["answers"][0]["answer"] == "陈伟俊"
+    dated = client.post("/api/ask", json={"question": "开工重点项目多少个？", "place": "泉州", "year": 2024}).json()
+    assert {p["doc"] for p in dated["passages"]} == {"003_4207b2f59b3502d4.txt"}
+    assert "about 厦门" in assert_error(client.post("/api/ask", json={"question": "书记是谁？", "place": "厦门"}), 400)
+    assert_error(client.post("/api/ask", json={"question": "书记是谁？", "year": "2024"}), 422)
+    documents = {d["id"]: d for d in client.get("/api/documents").json()["documents"]}
+    assert documents["003_4207b2f59b3502d4.txt"]["date"] == "2024-01-12"
+    assert documents["004_a2c695bdbd89f31f.txt"]["place"] == "丽水"
 
 
 def test_unknown_fields_are_422(client):

@@ -60,7 +60,7 @@ ANSWERED = {
 
 def check_answer(body: dict, texts: dict[str, str]) -> None:
     """`body` is a valid `Answer.to_dict()` whose every offset points at its quoted text."""
-    assert list(body) == ["question", "answer", "abstained", "confidence", "citations", "passages",
+    assert list(body) == ["question", "asked_as", "answer", "abstained", "confidence", "citations", "passages",
                           "other_candidates", "timings_ms"]
     assert isinstance(body["question"], str) and body["question"]
     assert 0.0 <= body["confidence"] <= 1.0

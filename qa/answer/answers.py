@@ -60,11 +60,15 @@ class Answer:
     passages: tuple[Passage, ...]
     timings_ms: dict
     alternatives: tuple[Alternative, ...] = ()
+    asked_as: str | None = None
+    """The standalone question that was answered: a follow-up written out in full from the
+    conversation (`question.followups`); None means the question itself."""
 
     def to_dict(self) -> dict:
         """The JSON object of the public contract (keys fixed, values plain)."""
         return {
             "question": self.question,
+            "asked_as": self.asked_as or self.question,
             "answer": self.answer,
             "abstained": self.abstained,
             "confidence": round(self.confidence, 4),

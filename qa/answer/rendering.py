@@ -18,20 +18,17 @@ CANDIDATE_TITLE_CHARS = 30
 def converted_rendering(answer_text: str, question: str) -> str | None:
     """The answer in the question's Chinese script, or None when it is already in it."""
     from ..question.questions import detect_language
-    from ..textnorm import to_simplified
+    from ..textnorm import to_simplified, to_traditional
 
-    if detect_language(question) != "zh-Hant":
-        converted = to_simplified(answer_text)
-    else:
-        from opencc_purepy import OpenCC
-
-        converted = OpenCC("s2t").convert(answer_text)
+    converted = (to_traditional if detect_language(question) == "zh-Hant" else to_simplified)(answer_text)
     return converted if converted != answer_text else None
 
 
 def render_answer(answer: Answer) -> str:
     """Several lines: the answer (or not-found), confidence, numbered citations."""
     lines = [f"Q: {answer.question}"]
+    if answer.asked_as and answer.asked_as != answer.question:
+        lines.append(f"   (asked as: {answer.asked_as})")
     if answer.abstained:
         lines.append(f"A: {NOT_FOUND} (confidence {answer.confidence:.2f})")
         if answer.passages:

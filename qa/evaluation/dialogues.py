@@ -1,7 +1,8 @@
-"""Score follow-up questions: the later turns of eval/dialogues.jsonl, asked as typed (no
-history) and as written out in full by hand (the ceiling a follow-up can reach).
+"""Score follow-up questions: the later turns of eval/dialogues.jsonl, asked as typed with
+the conversation's history (the assistant's own earlier answers, as in the chat), as typed
+without it, and as written out in full by hand (the ceiling a follow-up can reach).
 
-Each later turn becomes an `EvalItem` per condition, typed by the dialogue's kind
+Each later turn is scored as an `EvalItem` per condition, typed by the dialogue's kind
 (follow_up, cross_report, topic_switch) and language, so the usual metrics and breakdowns
 apply. Turn 1 is a plain question and is left out.
 """
@@ -9,14 +10,16 @@ apply. Turn 1 is a plain question and is left out.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from .. import settings
 from ..errors import InvalidRequest
-from .runner import EvalItem, evaluate
+from .runner import EVAL_TOP_K, EvalItem, breakdowns, evaluate, score_item, summarise
 
-CONDITIONS = ("typed", "full")
-"""How a follow-up is asked: as the user typed it, or as its standalone `full_question`."""
+CONDITIONS = ("history", "typed", "full")
+"""How a follow-up is asked: as typed after the earlier turns (each asked in turn, with the
+assistant's answers to them), as typed alone, or as its standalone `full_question`."""
 
 
 def is_dialogue_file(path: Path) -> bool:
@@ -63,8 +66,26 @@ def follow_up_items(dialogues: list[dict], condition: str) -> list[EvalItem]:
 
 def evaluate_dialogues(assistant, dialogues: list[dict], progress: bool = True) -> dict[str, dict]:
     """Condition → `runner.evaluate` metrics (records included) over the later turns."""
-    return {condition: evaluate(assistant, follow_up_items(dialogues, condition), progress=progress)
+    return {condition: evaluate_with_history(assistant, dialogues, progress) if condition == "history"
+            else evaluate(assistant, follow_up_items(dialogues, condition), progress=progress)
             for condition in CONDITIONS}
+
+
+def evaluate_with_history(assistant, dialogues: list[dict], progress: bool = True) -> dict:
+    """Each dialogue asked turn by turn as a chat asks it: every later turn with the earlier
+    questions and the assistant's own answers to them as `history`; the later turns scored."""
+    from tqdm import tqdm
+
+    items = iter(follow_up_items(dialogues, "typed"))
+    records = []
+    for dialogue in tqdm(dialogues, desc="dialogues", unit="d", file=sys.stderr, disable=not progress, leave=False):
+        history = []
+        for number, turn in enumerate(dialogue["turns"]):
+            answer = assistant.ask(turn["question"], top_k=EVAL_TOP_K, history=history).to_dict()
+            if number > 0:
+                records.append({**score_item(next(items), answer), "asked_as": answer["asked_as"]})
+            history.append({"question": turn["question"], "answer": answer["answer"]})
+    return {**summarise(records), **breakdowns(records), "records": records}
 
 
 def render_dialogue_table(results: dict[str, dict], header: str) -> str:

@@ -1,4 +1,4 @@
-"""The `qa` command: index, remove, ask, eval and serve.
+"""The `qa` command: index, remove, ask, chat, eval and serve.
 
 Each sub-command is a thin shell over the library: it parses arguments, calls one
 function and prints. A `QAError` becomes one line on stderr and exit code 1; Ctrl-C
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -51,8 +52,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, default=settings.DEFAULT_TOP_K)
     p.add_argument("--doc", action="append", dest="docs", metavar="DOC_ID",
                    help="only search this document (repeatable)")
+    p.add_argument("--place", default=None, help="only search the reports about this place (泉州, Quanzhou)")
+    p.add_argument("--year", type=int, default=None, help="only search the reports dated in this year")
     p.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
     p.set_defaults(run=run_ask)
+
+    p = sub.add_parser("chat", help="a conversation in the terminal: follow-up questions understood",
+                       description="Ask one question per line; a follow-up ('副书记呢？', 'And of Lishui?') is "
+                                   "answered as the standalone question it means. /new starts a new conversation, "
+                                   "/quit (or Ctrl-D) ends. Reads lines from a pipe as well.")
+    add_store_option(p)
+    p.add_argument("--top-k", type=int, default=settings.DEFAULT_TOP_K)
+    p.add_argument("--doc", action="append", dest="docs", metavar="DOC_ID",
+                   help="only search this document (repeatable)")
+    p.add_argument("--place", default=None, help="only search the reports about this place (泉州, Quanzhou)")
+    p.add_argument("--year", type=int, default=None, help="only search the reports dated in this year")
+    p.add_argument("--json", action="store_true", help="print each answer as one JSON line")
+    p.set_defaults(run=run_chat)
 
     p = sub.add_parser("eval", help="score the assistant on a Q&A file or a benchmark folder")
     p.add_argument("qa_file", nargs="?", type=Path, default=None, metavar="QA_FILE",
@@ -74,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", default=None, metavar="USER:PASS",
                    help="require this login (needed when binding beyond loopback)")
+    p.add_argument("--api-key", default=os.environ.get("QA_API_KEY"), metavar="KEY",
+                   help="require 'Authorization: Bearer KEY' on /api and /v1 (default: $QA_API_KEY); "
+                        "--auth then guards the page only")
     p.set_defaults(run=run_serve)
     return parser
 
@@ -114,13 +133,79 @@ def run_ask(args) -> int:
         raise InvalidRequest("give a question, or a file of questions with --file")
     questions = [clean_question(q) for q in args.questions]  # fail before loading anything
     assistant = Assistant.load(args.index_dir)
+    docs = assistant.select_documents(args.docs, args.place, args.year)
     for i, question in enumerate(questions):
-        answer = assistant.ask(question, top_k=args.top_k, docs=args.docs)
+        answer = assistant.ask(question, top_k=args.top_k, docs=docs)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
         else:
             print(("\n" if i else "") + render_answer(answer), flush=True)
     return 0
+
+
+def run_chat(args) -> int:
+    """`qa chat`: one question per line, each asked with the conversation so far; line
+    editing and a question history kept across sessions on a terminal."""
+    from ..answer.rendering import render_answer
+    from ..assistant import Assistant, check_top_k
+    from ..errors import InvalidQuestion
+
+    check_top_k(args.top_k)
+    assistant = Assistant.load(args.index_dir)
+    docs = assistant.select_documents(args.docs, args.place, args.year)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        _line_editing()
+        print(f"{len(assistant.index.documents)} reports loaded. Ask a question; a follow-up may leave out "
+              "what was said before. /new starts over, /quit ends.", file=sys.stderr)
+    history: list[dict] = []
+    while True:
+        try:
+            line = input("? " if interactive else "")
+        except EOFError:
+            break
+        command = line.strip().lower()
+        if command in ("/quit", "/exit"):
+            break
+        if command == "/new":
+            history = []
+            print("(a new conversation)", file=sys.stderr)
+            continue
+        if not line.strip():
+            continue
+        try:
+            answer = assistant.ask(line, top_k=args.top_k, docs=docs, history=history)
+        except InvalidQuestion as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        history = [*history, {"question": answer.question, "answer": answer.answer}][-settings.MAX_HISTORY_TURNS:]
+        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else render_answer(answer) + "\n",
+              flush=True)
+    return 0
+
+
+def _line_editing() -> None:
+    """Line editing and a question history (~/.qa_chat_history) for `qa chat`, where the
+    platform has readline."""
+    try:
+        import atexit
+        import readline
+    except ImportError:  # Windows without pyreadline: plain input()
+        return
+    path = Path.home() / ".qa_chat_history"
+    try:
+        readline.read_history_file(path)
+    except OSError:
+        pass
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        try:
+            readline.write_history_file(path)
+        except OSError:
+            pass
+
+    atexit.register(save)
 
 
 def run_batch(args) -> int:
@@ -139,6 +224,7 @@ def run_batch(args) -> int:
         raise InvalidRequest(f"{args.file} holds no question" if args.file else
                              "give a question, or a file of questions with --file")
     assistant = Assistant.load(args.index_dir)
+    docs = assistant.select_documents(args.docs, args.place, args.year)
     printed = []
     bar = tqdm(total=len(items), desc="asking", unit="q", file=sys.stderr, leave=False,
                disable=args.out is None or not sys.stderr.isatty())
@@ -156,7 +242,7 @@ def run_batch(args) -> int:
             print(f"error: question {position + 1}: {exc}", file=sys.stderr)
 
     with bar:
-        rows = ask_all(assistant, items, top_k=args.top_k, docs=args.docs, on_answer=show, on_error=refuse)
+        rows = ask_all(assistant, items, top_k=args.top_k, docs=docs, on_answer=show, on_error=refuse)
     if args.out is not None:
         write_answers(args.out, rows, output_columns(items))
         if str(args.out) != "-":
@@ -182,7 +268,7 @@ def run_eval(args) -> int:
 def run_serve(args) -> int:
     from .server import serve
 
-    return serve(index_dir=args.index_dir, host=args.host, port=args.port, auth=args.auth)
+    return serve(index_dir=args.index_dir, host=args.host, port=args.port, auth=args.auth, api_key=args.api_key)
 
 
 def main(argv: list[str] | None = None) -> int:

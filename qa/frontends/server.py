@@ -1,9 +1,10 @@
-"""`qa serve`: one FastAPI app with the JSON API and the Gradio chat page mounted at `/`.
+"""`qa serve`: one FastAPI app with the JSON API, the OpenAI-compatible endpoint under `/v1`
+and the Gradio chat page mounted at `/`.
 
 The only shared state is the live service (`qa.service.LiveAssistant`), which hands the
 current assistant to requests and swaps in a fresh one after an upload or removal. Every
-error a caller can cause becomes a 4xx `{"error": ...}` body; size limits are checked
-before any parsing.
+error a caller can cause becomes a 4xx `{"error": ...}` body (under `/v1`, OpenAI's
+`{"error": {"message", "type", ...}}`); size limits are checked before any parsing.
 """
 
 import ipaddress
@@ -22,8 +23,9 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 
 from .. import settings
-from ..errors import IndexLocked, IndexMismatch, InvalidQuestion, InvalidRequest, QAError
+from ..errors import DocumentTooLarge, IndexLocked, IndexMismatch, InvalidQuestion, InvalidRequest, QAError
 from ..service import LiveAssistant, check_upload
+from .openai_api import add_openai_routes, error_json
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class HistoryTurn(BaseModel):
+    """One earlier turn of a conversation: the question asked and the answer given."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    question: str = Field(max_length=settings.MAX_QUESTION_CHARS, examples=["温州市委书记是谁？"])
+    answer: str | None = Field(None, max_length=settings.MAX_QUESTION_CHARS,
+                               description="the answer given (`answer` of that reply), null when none was found",
+                               examples=["陈伟俊"])
+
+
 class AskRequest(BaseModel):
     """Body of `POST /api/ask`. Types are strict: `"5"`, `5.0` and `true` are not a top_k."""
 
@@ -62,6 +75,13 @@ class AskRequest(BaseModel):
                           examples=["2023年泉州开工重点项目多少个？"])
     top_k: int = Field(settings.DEFAULT_TOP_K, description=f"passages to return, 1 to {settings.MAX_TOP_K}")
     docs: list[str] | None = Field(None, description="only search these document ids (see GET /api/documents)")
+    place: str | None = Field(None, description="only search the reports about this place (泉州, Quanzhou)",
+                              examples=["丽水"])
+    year: int | None = Field(None, description="only search the reports dated in this year", examples=[2024])
+    history: list[HistoryTurn] | None = Field(
+        None, max_length=settings.MAX_HISTORY_TURNS,
+        description="earlier turns of the conversation, oldest first: a follow-up ('副书记呢？', 'And of Lishui?') "
+                    "is answered as the standalone question it means, shown as `asked_as`")
 
 
 class BatchRequest(BaseModel):
@@ -74,6 +94,9 @@ class BatchRequest(BaseModel):
                                  examples=[["2023年泉州开工重点项目多少个？", "Who is the Party secretary of Wenzhou?"]])
     top_k: int = Field(settings.DEFAULT_TOP_K, description=f"passages to return, 1 to {settings.MAX_TOP_K}")
     docs: list[str] | None = Field(None, description="only search these document ids (see GET /api/documents)")
+    place: str | None = Field(None, description="only search the reports about this place (泉州, Quanzhou)",
+                              examples=["丽水"])
+    year: int | None = Field(None, description="only search the reports dated in this year", examples=[2024])
 
 
 class BodySizeLimit:
@@ -92,7 +115,7 @@ class BodySizeLimit:
             return await self.app(scope, receive, send)
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            return await error_response(413, _too_large(limit))(scope, receive, send)
+            return await error_response(413, _too_large(limit), path=scope["path"])(scope, receive, send)
         received = 0
 
         async def counted_receive():
@@ -110,7 +133,10 @@ def _too_large(limit: int) -> str:
     return f"the request body is over the {limit}-byte limit"
 
 
-def error_response(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+def error_response(status: int, message: str, headers: dict | None = None, path: str = "") -> JSONResponse:
+    """`{"error": message}`, or OpenAI's error shape for a `/v1` path."""
+    if path.startswith("/v1/"):
+        return error_json(status, message, headers=headers)
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
@@ -133,22 +159,28 @@ def add_error_handlers(app) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request, exc):
         first = (exc.errors() or [{}])[0]
+        path = request.url.path
         if first.get("type") == "json_invalid":
-            return error_response(400, f"malformed JSON body: {first.get('ctx', {}).get('error', '')}")
+            return error_response(400, f"malformed JSON body: {first.get('ctx', {}).get('error', '')}", path=path)
+        if path.startswith("/v1/"):  # OpenAI answers a malformed request with 400, naming the parameter
+            where = ".".join(str(part) for part in first.get("loc", ())[1:])
+            return error_json(400, describe_validation_error(first), param=where or None)
         return error_response(422, describe_validation_error(first))
 
     @app.exception_handler(HTTPException)
     async def http_error(request, exc):
-        return error_response(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+        return error_response(exc.status_code, str(exc.detail), getattr(exc, "headers", None), request.url.path)
 
     @app.exception_handler(QAError)
     async def qa_error(request, exc):
-        return error_response(409 if isinstance(exc, (IndexLocked, IndexMismatch)) else 400, str(exc))
+        status = 409 if isinstance(exc, (IndexLocked, IndexMismatch)) else 413 if isinstance(exc, DocumentTooLarge) \
+            else 400
+        return error_response(status, str(exc), path=request.url.path)
 
     @app.exception_handler(Exception)
     async def crash(request, exc):
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return error_response(500, "internal error; the server log has the details")
+        return error_response(500, "internal error; the server log has the details", path=request.url.path)
 
 
 def require_login(auth: tuple[str, str]):
@@ -166,6 +198,18 @@ def require_login(auth: tuple[str, str]):
     return check
 
 
+def require_key(key: str):
+    """A dependency that checks `Authorization: Bearer KEY` against `key` in constant time."""
+    expected = key.encode()
+
+    def check(request: Request) -> None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if not (scheme.lower() == "bearer" and secrets.compare_digest(given.strip().encode(), expected)):
+            raise HTTPException(401, "give the key of `qa serve --api-key` as 'Authorization: Bearer KEY'",
+                                headers={"WWW-Authenticate": "Bearer"})
+    return check
+
+
 def add_api_routes(app, live: LiveAssistant, guard: list) -> None:
     errors = {code: {"description": text, "content": {"application/json": {"example": {"error": "..."}}}}
               for code, text in [(400, "bad input"), (413, "body too large"), (422, "bad fields")]}
@@ -173,14 +217,19 @@ def add_api_routes(app, live: LiveAssistant, guard: list) -> None:
     @app.post("/api/ask", dependencies=guard, responses=errors, tags=["qa"])
     def ask(request: AskRequest) -> dict:
         """Answer a question with a cited span: exactly `Answer.to_dict()`."""
-        answer = live.current().ask(request.question, top_k=request.top_k, docs=request.docs)
+        history = [turn.model_dump() for turn in request.history or []]
+        assistant = live.current()
+        docs = assistant.select_documents(request.docs, request.place, request.year)
+        answer = assistant.ask(request.question, top_k=request.top_k, docs=docs, history=history)
         return answer.to_dict()
 
     @app.post("/api/ask/batch", dependencies=guard, responses=errors, tags=["qa"])
     def ask_batch(request: BatchRequest) -> dict:
         """Answer several questions in order: `{"answers": [...]}`, each the `/api/ask` object, or
         `{"question", "error"}` for a question that cannot be asked (the others are answered)."""
-        results = live.current().ask_each(request.questions, top_k=request.top_k, docs=request.docs)
+        assistant = live.current()
+        docs = assistant.select_documents(request.docs, request.place, request.year)
+        results = assistant.ask_each(request.questions, top_k=request.top_k, docs=docs)
         return {"answers": [{"question": question, "error": str(result)} if isinstance(result, InvalidQuestion)
                             else result.to_dict() for question, result in zip(request.questions, results)]}
 
@@ -221,20 +270,25 @@ def add_api_fallback(app) -> None:
     instead of falling through to the chat page mounted at '/'."""
     from starlette.routing import Match
 
-    known = [r for r in app.routes if getattr(r, "path", "").startswith("/api/")]
+    known = [r for r in app.routes if getattr(r, "path", "").startswith(("/api/", "/v1/"))]
 
-    @app.api_route("/api/{rest:path}", methods=API_METHODS, include_in_schema=False)
-    def api_fallback(request: Request):
+    def fallback(request: Request):
+        path = request.url.path
         allowed = sorted({m for r in known if r.matches(request.scope)[0] == Match.PARTIAL
                           for m in (r.methods or ())})
         if allowed:
             return error_response(405, f"{request.method} is not allowed here; use {', '.join(allowed)}",
-                                  {"Allow": ", ".join(allowed)})
-        return error_response(404, f"no API route {request.url.path}; see /docs")
+                                  {"Allow": ", ".join(allowed)}, path)
+        return error_response(404, f"no API route {path}; see /docs", path=path)
+
+    for prefix in ("/api", "/v1"):
+        app.api_route(prefix + "/{rest:path}", methods=API_METHODS, include_in_schema=False)(fallback)
 
 
-def create_app(index_dir: str | Path, auth: tuple[str, str] | None = None):
-    """The FastAPI app: JSON API under /api, OpenAPI docs at /docs, chat page at /.
+def create_app(index_dir: str | Path, auth: tuple[str, str] | None = None, api_key: str | None = None):
+    """The FastAPI app: JSON API under /api, the OpenAI-compatible endpoint under /v1, OpenAPI
+    docs at /docs, chat page at /. With `api_key`, /api and /v1 want it as a bearer token
+    (`auth` then guards the page only); else `auth` guards them too.
 
     Raises:
         IndexNotFound & co.: when the index cannot be loaded.
@@ -252,9 +306,12 @@ def create_app(index_dir: str | Path, auth: tuple[str, str] | None = None):
     app.add_middleware(BodySizeLimit, limits={
         "/api/ask": settings.MAX_REQUEST_BYTES,
         "/api/ask/batch": settings.MAX_BATCH_REQUEST_BYTES,
-        "/api/documents": settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES})
+        "/api/documents": settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES,
+        "/v1/chat/completions": settings.MAX_BATCH_REQUEST_BYTES})
     add_error_handlers(app)
-    add_api_routes(app, live, [Depends(require_login(auth))] if auth else [])
+    guard = [Depends(require_key(api_key))] if api_key else [Depends(require_login(auth))] if auth else []
+    add_api_routes(app, live, guard)
+    add_openai_routes(app, live, guard, metadata.version("qa-reports"))
     add_api_fallback(app)
     return gr.mount_gradio_app(app, build_ui(live), path="/", auth=auth, show_error=False,
                                max_file_size=settings.MAX_UPLOAD_BYTES, footer_links=["api"],
@@ -262,29 +319,36 @@ def create_app(index_dir: str | Path, auth: tuple[str, str] | None = None):
 
 
 def serve(index_dir: "str | Path" = settings.DEFAULT_INDEX_DIR, host: str = "127.0.0.1", port: int = 7860,
-          auth: str | None = None) -> int:
+          auth: str | None = None, api_key: str | None = None) -> int:
     """Run the server until Ctrl-C (`qa serve`); returns the exit code.
 
     Args:
         index_dir: the index folder or store spec.
         host, port: where to listen.
         auth: "USER:PASS" to require a login, or None.
+        api_key: a key /api and /v1 then want as `Authorization: Bearer KEY`, or None.
     Raises:
         IndexNotFound & co.: the index cannot be loaded (the CLI prints one line).
-        QAError: bad `auth`, or the address cannot be bound.
+        QAError: bad `auth` or `api_key`, or the address cannot be bound.
     """
     import uvicorn
 
     login = parse_auth(auth)
-    if login is None and not is_loopback(host):
-        print(f"warning: serving on {host} without --auth: anyone who can reach it can read "
-              "and add reports; pass --auth USER:PASS", file=sys.stderr)
-    app = create_app(index_dir, login)
+    if api_key is not None and (len(api_key) < 8 or any(c.isspace() for c in api_key)):
+        raise InvalidRequest("--api-key must be at least 8 characters without spaces")
+    if not is_loopback(host) and (login is None or api_key is None):
+        unguarded = "the page and the API" if login is None and api_key is None else \
+            "the page" if login is None else "the API (unless --api-key)"
+        print(f"warning: serving on {host} with {unguarded} open: anyone who can reach it can read "
+              "and add reports; pass --auth USER:PASS and --api-key KEY", file=sys.stderr)
+    app = create_app(index_dir, login, api_key)
     sock = bind_socket(host, port)
     shown = f"[{host}]" if ":" in host else host
     print(f"Serving on http://{shown}:{port}/ (API docs at /docs)", flush=True)
     if login:
         print(f"Login required as {login[0]!r}", flush=True)
+    if api_key:
+        print("API key required on /api and /v1 (Authorization: Bearer KEY)", flush=True)
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

@@ -97,7 +97,10 @@ def render_question(question: str) -> str:
 
 
 def answer_html(answer: dict) -> str:
-    """The chat message for an `Answer.to_dict()`: span, badge and expandable citations."""
+    """The chat message for an `Answer.to_dict()`: span, badge and expandable citations, and
+    the question as it was answered when a follow-up was written out in full."""
+    asked = answer.get("asked_as") or answer["question"]
+    asked = f'<div class="qa-asked">asked as: {_text(asked)}</div>' if asked != answer["question"] else ""
     if answer["abstained"]:
         head = f'<span class="qa-none">{NOT_FOUND}</span>{_badge(answer["confidence"])}'
         items = "".join(
@@ -106,7 +109,7 @@ def answer_html(answer: dict) -> str:
             f'{_place(p)}</details></li>'
             for p in answer["passages"][:NOT_FOUND_PASSAGES])
         body = f'<div class="qa-dim">The closest passages, for reading:</div><ol class="qa-cites">{items}</ol>'
-        return f'<div class="qa-answer"><div class="qa-head">{head}</div>{body if items else ""}</div>'
+        return f'<div class="qa-answer">{asked}<div class="qa-head">{head}</div>{body if items else ""}</div>'
     head = (f'<span class="qa-span">{_text(answer["answer"])}</span><sup class="qa-ref">[1]</sup>'
             f'{_badge(answer["confidence"])}')
     converted = converted_rendering(answer["answer"], answer["question"])
@@ -121,7 +124,7 @@ def answer_html(answer: dict) -> str:
                         f'({_text(candidate_source(a["doc"], a["title"], cited))}, '
                         f'{a["confidence"]:.2f})</span>' for a in answer.get("other_candidates", []))
     others = f'<div class="qa-others"><span class="qa-dim">Other candidates:</span> {others}</div>' if others else ""
-    return (f'<div class="qa-answer"><div class="qa-head">{head}</div>{note}<ol class="qa-cites">{items}</ol>'
+    return (f'<div class="qa-answer">{asked}<div class="qa-head">{head}</div>{note}<ol class="qa-cites">{items}</ol>'
             f'{others}</div>')
 
 
@@ -152,11 +155,12 @@ def render_source(item: dict, number: int, total: int, title: str, text: str | N
 
 
 def document_rows(documents: list[dict]) -> list[list]:
-    return [[d["title"], d["id"], d["chunks"]] for d in documents]
+    return [[d["title"], d.get("place") or "", d.get("date") or "", d["id"], d["chunks"]] for d in documents]
 
 
 def document_choices(documents: list[dict]) -> list[tuple[str, str]]:
-    return [(f"{shorten(d['title'], 28)} ({d['id']})", d["id"]) for d in documents]
+    return [(f"{shorten(d['title'], 28)}{' · ' + d['place'] if d.get('place') else ''} ({d['id']})", d["id"])
+            for d in documents]
 
 
 def page_style() -> dict:
@@ -194,6 +198,7 @@ def _chat_column(ui) -> None:
                                  max_length=settings.MAX_QUESTION_CHARS, submit_btn=False,
                                  placeholder="Ask about the reports, in Chinese or English…")
         ui.send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
+        ui.new = gr.Button("New chat", variant="secondary", scale=1, min_width=110, elem_id="qa-new")
     with gr.Row(elem_classes="qa-examples"):
         gr.HTML('<span class="qa-try">Try</span>', padding=False)
         ui.examples = [gr.Button(text, size="sm", variant="secondary") for text in EXAMPLES]
@@ -219,7 +224,7 @@ def _side_column(ui, documents: list[dict]) -> None:
                                                label="Remove a document from the index", elem_id="qa-remove-doc")
                 ui.remove = gr.Button("Remove", variant="stop", size="sm", scale=1, min_width=90,
                                       elem_id="qa-remove")
-            ui.table = gr.Dataframe(document_rows(documents), headers=["Title", "Document", "Chunks"],
+            ui.table = gr.Dataframe(document_rows(documents), headers=["Title", "Place", "Date", "Document", "Chunks"],
                                     datatype=["str", "str", "number"], type="array", interactive=False,
                                     wrap=True, max_height=360, column_widths=["50%", "34%", "16%"],
                                     elem_id="qa-documents")
@@ -245,6 +250,8 @@ def _connect(ui, handle) -> None:
     ui.sources.input(handle.show_source, [ui.sources, ui.current], ui.source, **private)
     ui.chat.select(handle.select_message, ui.answers, [ui.current, ui.sources, ui.source], **private)
     ui.chat.clear(handle.clear, None, [ui.answers, ui.current, ui.sources, ui.source], **private)
+    ui.new.click(lambda: ([], *handle.clear()), None, [ui.chat, ui.answers, ui.current, ui.sources, ui.source],
+                 **private)
     ui.upload.upload(handle.add_report, [ui.upload, ui.docs], [ui.status, ui.table, ui.docs, ui.remove_choice],
                      concurrency_limit=1, **private)
     ui.remove.click(handle.remove_report, [ui.remove_choice, ui.docs],
@@ -262,17 +269,21 @@ class PageHandlers:
     def __init__(self, state):
         self.state = state
 
-    def ask(self, question: str, top_k: int = settings.DEFAULT_TOP_K, docs: list[str] | None = None) -> dict:
-        """Answer a question from the reports; returns the same JSON as POST /api/ask."""
+    def ask(self, question: str, top_k: int = settings.DEFAULT_TOP_K, docs: list[str] | None = None,
+            history: list[dict] | None = None) -> dict:
+        """Answer a question from the reports (a follow-up after `history`, earlier turns of
+        {"question", "answer"}); returns the same JSON as POST /api/ask."""
         try:
-            return self.state.current().ask(question, top_k=top_k, docs=docs or None).to_dict()
+            return self.state.current().ask(question, top_k=top_k, docs=docs or None, history=history).to_dict()
         except QAError as exc:
             raise gr.Error(_message(exc), print_exception=False) from None
 
     def respond(self, question, history, answers, docs, top_k):
         """A question sent: the chat with its answer added, and that answer's sources shown."""
         try:
-            answer = self.state.current().ask(question, top_k=_whole(top_k), docs=docs or None).to_dict()
+            turns = [{"question": a["question"], "answer": a["answer"]} for a in answers or []]
+            answer = self.state.current().ask(question, top_k=_whole(top_k), docs=docs or None,
+                                              history=turns[-settings.MAX_HISTORY_TURNS:]).to_dict()
         except QAError as exc:  # a toast, leaving the question in the box to fix
             gr.Warning(_message(exc), title="Cannot answer")
             return (gr.skip(),) * 6
@@ -305,6 +316,7 @@ class PageHandlers:
         return self.show_answer(answers[index // 2])  # messages alternate question, answer
 
     def clear(self):
+        """A new conversation: no earlier turns for the next question to follow up."""
         return [], None, gr.Radio(choices=[], visible=False), EMPTY_SOURCE
 
     def add_report(self, path, selected):
@@ -438,6 +450,7 @@ CSS = """
 .qa-medium { background: #fef3c7; color: #92400e; }
 .qa-low { background: #fee2e2; color: #991b1b; }
 .qa-dim { color: var(--body-text-color-subdued); font-size: 0.88rem; }
+.qa-asked { color: var(--body-text-color-subdued); font-size: 0.85rem; font-style: italic; margin-bottom: 4px; }
 .qa-cites { margin: 6px 0 0; padding-left: 1.4em; font-size: 0.9rem; }
 .qa-cites li { margin: 2px 0; }
 .qa-cites summary { cursor: pointer; }

@@ -8,6 +8,7 @@ Only passages get vectors: sentences are what answers are quoted from, found by 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import sys
@@ -20,9 +21,10 @@ import numpy as np
 from .. import settings
 from ..core import Chunk, Document, IndexData, Sentence
 from ..stores.retrieval import searchable_index
-from ..textnorm import DEFAULT_LEXICAL_TOKENIZER
+from ..textnorm import DEFAULT_LEXICAL_TOKENIZER, normalise_for_matching
 from .chunking import chunk_document, split_sentences
 from .embedding import Embedder
+from .metadata import report_date, report_place
 
 
 @dataclass
@@ -130,14 +132,23 @@ def assemble_index(documents: dict[str, Document], old: OldIndex | None, embedde
     sentences = [s for units in all_units for s in units.sentences]
     vectors = _stack([units.vectors for units in all_units], embedder.dim)
     chunk_counts = Counter(c.doc_id for c in chunks)
+    documents = {doc_id: described(doc) for doc_id, doc in documents.items()}
     manifest = dict(index_settings(embedder), documents={
         doc_id: {"title": doc.title, "sha256": doc.sha256, "chars": len(doc.text),
                  "page_starts": list(doc.page_starts), "chunks": chunk_counts[doc_id],
-                 "root": (roots or {}).get(doc_id)}
+                 "root": (roots or {}).get(doc_id), "date": doc.date, "place": doc.place}
         for doc_id, doc in documents.items()})
     if not search_structures:
         return IndexData(manifest, documents, chunks, sentences, vectors)
     return searchable_index(manifest, documents, chunks, sentences, vectors)
+
+
+def described(doc: Document) -> Document:
+    """`doc` with its date and place read from its text (`metadata`), unless already read."""
+    if doc.date is not None and doc.place is not None:
+        return doc
+    return dataclasses.replace(doc, date=report_date(doc.text) or "",
+                               place=report_place(normalise_for_matching(doc.text)) or "")
 
 
 def _embed_pending(pending: list[tuple[Document, DocUnits]], embedder: Embedder, progress: bool,

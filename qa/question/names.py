@@ -132,14 +132,25 @@ def latin_names(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in names if " " in n or n.lower() not in syllables))
 
 
-def chinese_names(normalised_question: str) -> tuple[str, ...]:
-    """Place and person names jieba tags in a (normalised) Chinese question."""
-    words = [word for word, flag in _tagged(normalised_question) if flag in ("ns", "nr")]
+def chinese_names(normalised_question: str, tags: tuple[str, ...] = ("ns", "nr")) -> tuple[str, ...]:
+    """Place and person names jieba tags in a (normalised) Chinese question (places only
+    with `tags=("ns",)`)."""
+    words = [word for word, flag in tagged(normalised_question) if flag in tags]
     return tuple(dict.fromkeys(w for w in words if len(w) >= 2 and w not in _GENERIC))
 
 
+def romanised(place: str) -> str:
+    """A Chinese place name as English writes it: 泉州 → 'Quanzhou', 莲都区 → 'Liandu District'
+    (市 and 省 dropped, 县 and 区 as County and District)."""
+    from pypinyin import lazy_pinyin
+
+    suffix = {"县": " County", "区": " District"}.get(place[-1:], "")
+    stem = place[:-1] if len(place) > 2 and place[-1] in "市省县区" else place
+    return "".join(lazy_pinyin(stem)).capitalize() + suffix
+
+
 @functools.lru_cache(maxsize=4096)
-def _tagged(text: str) -> tuple[tuple[str, str], ...]:
+def tagged(text: str) -> tuple[tuple[str, str], ...]:
     """jieba part-of-speech tags; the HMM for unknown words is off (same names found on the
     eval set, and no 100 ms first-call tail: bench/RESULTS.md)."""
     import jieba

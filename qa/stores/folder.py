@@ -127,7 +127,7 @@ def load_index(index_dir: Path) -> IndexData:
     try:
         texts = json.loads((data / "texts.json").read_text(encoding="utf-8"))
         documents = {doc_id: Document(doc_id, meta["title"], texts[doc_id], meta["sha256"],
-                                      tuple(meta.get("page_starts", ())))
+                                      tuple(meta.get("page_starts", ())), meta.get("date"), meta.get("place"))
                      for doc_id, meta in manifest["documents"].items()}
         doc_ids = list(manifest["documents"])
         chunks = [Chunk(make_chunk_id(doc_ids[d], s, e), doc_ids[d], int(s), int(e))

@@ -224,7 +224,7 @@ class MilvusStore:
         name = manifest["data_dir"]
         texts = _documents_parts(client, name, "doc")
         documents = {doc_id: Document(doc_id, meta["title"], texts[doc_id], meta["sha256"],
-                                      tuple(meta.get("page_starts", ())))
+                                      tuple(meta.get("page_starts", ())), meta.get("date"), meta.get("place"))
                      for doc_id, meta in manifest["documents"].items() if doc_id in texts}
         order = {doc_id: i for i, doc_id in enumerate(manifest["documents"])}
         fields = ["doc", "start", "end"] + (["vector"] if vectors else [])
