@@ -17,9 +17,10 @@ from pathlib import Path
 
 from . import settings
 from .assistant import Assistant
-from .errors import IndexMismatch, InvalidRequest, QAError
+from .errors import DocumentTooLarge, IndexMismatch, InvalidRequest, QAError, SkippedFile
 from .files import write_atomically
 from .ingest.assembly import index_settings, stored_settings
+from .ingest.documents import parse_document
 from .ingest.indexing import UPLOADS, remove_document, update_index
 from .question.dictionary import english_to_chinese
 from .stores import open_store
@@ -112,6 +113,12 @@ class LiveAssistant:
         """
         check_upload(file_name, len(data))
         doc_id = f"{UPLOADS}/{file_name}"
+        try:  # refuse what cannot be indexed before taking the write lock
+            parse_document(data, Path(file_name).suffix.lower(), doc_id)
+        except DocumentTooLarge as exc:
+            raise DocumentTooLarge(f"could not index {file_name}: {exc}") from None
+        except SkippedFile as exc:
+            raise InvalidRequest(f"could not index {file_name}: {exc}") from None
         with self._write_lock:
             target = self.index_dir / UPLOADS / file_name
             if target.exists() or doc_id in self.current().index.documents:

@@ -231,7 +231,7 @@ def test_upload_rejects_too_big_and_empty(upload_client):
     assert_error(upload_client.post("/api/documents"), 422)
     count = len(upload_client.get("/api/documents").json()["documents"])
     assert count == len(list(SEEDS.glob("*.txt")))
-    assert not any(upload_client.uploads.iterdir())  # the refused empty file was removed
+    assert not upload_client.uploads.exists() or not any(upload_client.uploads.iterdir())  # nothing kept
 
 
 def test_auth_protects_the_api(http_index):
@@ -242,6 +242,30 @@ def test_auth_protects_the_api(http_index):
             assert response.headers["www-authenticate"].startswith("Basic")
         assert secured.get("/api/documents", auth=("reader", "s3cret:pw")).status_code == 200
         assert secured.get("/config").status_code == 401  # the Gradio page wants its login too
+
+
+def test_a_guarded_server_opens_nothing_but_its_status(http_index):
+    """With --auth: the API docs want the login, /healthz says only that it is up, and a
+    body is refused before it is read (401 for 10 MB declared, not 413)."""
+    with TestClient(create_app(http_index, auth=("reader", "s3cret:pw"))) as secured:
+        for path in ("/docs", "/openapi.json", "/redoc", "/v1/models"):
+            assert secured.get(path).status_code == 401, path
+        assert secured.get("/openapi.json", auth=("reader", "s3cret:pw")).status_code == 200
+        assert secured.get("/healthz").json() == {"status": "ok"}
+        huge = secured.post("/api/documents", content=b"x" * 100, headers={"content-length": str(10 * 2 ** 20),
+                                                                            "content-type": "multipart/form-data"})
+        assert huge.status_code == 401
+
+
+def test_errors_name_no_server_path(upload_client):
+    """A 409 while another process writes the index says so without the server's folders."""
+    from qa.stores import parse_store
+
+    index_dir = upload_client.uploads.parent
+    with parse_store(index_dir).lock():
+        response = upload_client.post("/api/documents", files={"file": ("p.txt", "测试县新建公园17个。".encode())})
+    message = assert_error(response, 409)
+    assert str(index_dir.resolve()) not in message and str(index_dir.resolve().parent) not in message
 
 
 def test_page_html_escapes_questions_and_documents():

@@ -528,8 +528,8 @@ def test_files_deleted_between_listing_and_reading_are_skipped(tmp_path, monkeyp
     (folder / "d.txt").write_text("丁县新建公园7个。", encoding="utf-8")
     listed = indexing.collect_sources
 
-    def list_then_delete(paths, index_dir, warn):
-        found = listed(paths, index_dir, warn)
+    def list_then_delete(paths, index_dir, warn, unknown=None):
+        found = listed(paths, index_dir, warn, unknown)
         for name in ("a.txt", "b.txt", "d.txt"):  # unchanged, changed and new: all vanish
             (folder / name).unlink()
         return found

@@ -222,7 +222,7 @@ def stream(request: ChatRequest, answer: Answer, history: list[dict]) -> Streami
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-def add_openai_routes(app, live, guard: list, version: str) -> None:
+def add_openai_routes(app, live, version: str) -> None:
     """`GET /v1/models`, `GET /v1/models/{id}` and `POST /v1/chat/completions` on `app`."""
     from ..reader.runtime import load_reader_manifest
 
@@ -232,19 +232,19 @@ def add_openai_routes(app, live, guard: list, version: str) -> None:
     async def openai_error(request: Request, exc: OpenAIError):
         return error_json(exc.status, exc.message, exc.param, exc.code, exc.kind)
 
-    @app.get("/v1/models", dependencies=guard, tags=["openai"])
+    @app.get("/v1/models", tags=["openai"])
     def list_models() -> dict:
         """The one model this server answers with."""
         return {"object": "list", "data": [card]}
 
-    @app.get("/v1/models/{model_id}", dependencies=guard, tags=["openai"])
+    @app.get("/v1/models/{model_id}", tags=["openai"])
     def get_model(model_id: str) -> dict:
         if model_id != MODEL_ID:
             raise OpenAIError(404, f"the model {model_id!r} does not exist; this server has {MODEL_ID!r}",
                               "model", "model_not_found")
         return card
 
-    @app.post("/v1/chat/completions", dependencies=guard, tags=["openai"])
+    @app.post("/v1/chat/completions", tags=["openai"])
     def chat_completions(request: ChatRequest):
         """Answer the last user message from the reports (earlier messages are the
         conversation), as OpenAI's chat completions do; `stream: true` for server-sent events."""

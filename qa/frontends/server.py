@@ -7,6 +7,7 @@ error a caller can cause becomes a 4xx `{"error": ...}` body (under `/v1`, OpenA
 `{"error": {"message", "type", ...}}`); size limits are checked before any parsing.
 """
 
+import base64
 import ipaddress
 import logging
 import secrets
@@ -14,10 +15,9 @@ import socket
 import sys
 from pathlib import Path
 
-from fastapi import Depends, File, Request, UploadFile
+from fastapi import File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -153,8 +153,15 @@ def describe_validation_error(error: dict) -> str:
     return f"{where}: {error.get('msg', 'invalid value')}"
 
 
-def add_error_handlers(app) -> None:
-    """Every error becomes `{"error": "..."}`: 4xx for the caller's mistakes, 500 for ours."""
+def add_error_handlers(app, hidden: tuple[str, ...] = ()) -> None:
+    """Every error becomes `{"error": "..."}`: 4xx for the caller's mistakes, 500 for ours.
+    The `hidden` strings (the server's index folder) are never sent: a caller learns no
+    server path."""
+
+    def public(message: str) -> str:
+        for text in hidden:
+            message = message.replace(text, "<index>")
+        return message
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request, exc):
@@ -169,13 +176,14 @@ def add_error_handlers(app) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request, exc):
-        return error_response(exc.status_code, str(exc.detail), getattr(exc, "headers", None), request.url.path)
+        return error_response(exc.status_code, public(str(exc.detail)), getattr(exc, "headers", None),
+                              request.url.path)
 
     @app.exception_handler(QAError)
     async def qa_error(request, exc):
         status = 409 if isinstance(exc, (IndexLocked, IndexMismatch)) else 413 if isinstance(exc, DocumentTooLarge) \
             else 400
-        return error_response(status, str(exc), path=request.url.path)
+        return error_response(status, public(str(exc)), path=request.url.path)
 
     @app.exception_handler(Exception)
     async def crash(request, exc):
@@ -183,38 +191,44 @@ def add_error_handlers(app) -> None:
         return error_response(500, "internal error; the server log has the details", path=request.url.path)
 
 
-def require_login(auth: tuple[str, str]):
-    """A dependency that checks HTTP Basic credentials against `auth` in constant time."""
-    basic = HTTPBasic(auto_error=False, realm="Reports QA")
-    user, password = (part.encode() for part in auth)
+class Gate:
+    """Who may use /api, /v1 and the API docs: with `key`, callers that send it as a bearer
+    token; else, with `login`, callers that send that HTTP Basic login. Checked as ASGI
+    middleware, before any body is read; credentials compared in constant time."""
 
-    def check(credentials: HTTPBasicCredentials | None = Depends(basic)) -> None:
-        given = credentials or HTTPBasicCredentials(username="", password="")
-        user_ok = secrets.compare_digest(given.username.encode(), user)
-        password_ok = secrets.compare_digest(given.password.encode(), password)
-        if not (user_ok and password_ok):
-            raise HTTPException(401, "log in with the USER:PASS given to `qa serve --auth`",
-                                headers={"WWW-Authenticate": 'Basic realm="Reports QA"'})
-    return check
+    GUARDED = ("/api/", "/v1/", "/docs", "/redoc", "/openapi.json")
+
+    def __init__(self, app, login: tuple[str, str] | None, key: str | None):
+        self.app, self.login, self.key = app, login, key
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith(self.GUARDED) or self.allows(Headers(scope=scope)):
+            return await self.app(scope, receive, send)
+        if self.key is not None:
+            message, challenge = "give the key of `qa serve --api-key` as 'Authorization: Bearer KEY'", "Bearer"
+        else:
+            message, challenge = "log in with the USER:PASS given to `qa serve --auth`", 'Basic realm="Reports QA"'
+        response = error_response(401, message, {"WWW-Authenticate": challenge}, scope["path"])
+        await response(scope, receive, send)
+
+    def allows(self, headers: Headers) -> bool:
+        scheme, _, given = headers.get("authorization", "").partition(" ")
+        if self.key is not None:
+            return scheme.lower() == "bearer" and secrets.compare_digest(given.strip().encode(), self.key.encode())
+        try:
+            user, _, password = base64.b64decode(given.strip(), validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            user = password = ""
+        user_ok = secrets.compare_digest(user.encode(), self.login[0].encode())
+        password_ok = secrets.compare_digest(password.encode(), self.login[1].encode())
+        return scheme.lower() == "basic" and user_ok and password_ok
 
 
-def require_key(key: str):
-    """A dependency that checks `Authorization: Bearer KEY` against `key` in constant time."""
-    expected = key.encode()
-
-    def check(request: Request) -> None:
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if not (scheme.lower() == "bearer" and secrets.compare_digest(given.strip().encode(), expected)):
-            raise HTTPException(401, "give the key of `qa serve --api-key` as 'Authorization: Bearer KEY'",
-                                headers={"WWW-Authenticate": "Bearer"})
-    return check
-
-
-def add_api_routes(app, live: LiveAssistant, guard: list) -> None:
+def add_api_routes(app, live: LiveAssistant, guarded: bool) -> None:
     errors = {code: {"description": text, "content": {"application/json": {"example": {"error": "..."}}}}
               for code, text in [(400, "bad input"), (413, "body too large"), (422, "bad fields")]}
 
-    @app.post("/api/ask", dependencies=guard, responses=errors, tags=["qa"])
+    @app.post("/api/ask", responses=errors, tags=["qa"])
     def ask(request: AskRequest) -> dict:
         """Answer a question with a cited span: exactly `Answer.to_dict()`."""
         history = [turn.model_dump() for turn in request.history or []]
@@ -223,7 +237,7 @@ def add_api_routes(app, live: LiveAssistant, guard: list) -> None:
         answer = assistant.ask(request.question, top_k=request.top_k, docs=docs, history=history)
         return answer.to_dict()
 
-    @app.post("/api/ask/batch", dependencies=guard, responses=errors, tags=["qa"])
+    @app.post("/api/ask/batch", responses=errors, tags=["qa"])
     def ask_batch(request: BatchRequest) -> dict:
         """Answer several questions in order: `{"answers": [...]}`, each the `/api/ask` object, or
         `{"question", "error"}` for a question that cannot be asked (the others are answered)."""
@@ -233,14 +247,14 @@ def add_api_routes(app, live: LiveAssistant, guard: list) -> None:
         return {"answers": [{"question": question, "error": str(result)} if isinstance(result, InvalidQuestion)
                             else result.to_dict() for question, result in zip(request.questions, results)]}
 
-    @app.get("/api/documents", dependencies=guard, tags=["documents"])
+    @app.get("/api/documents", tags=["documents"])
     def list_documents() -> dict:
         """The indexed documents: id, title, characters and chunks."""
         return {"documents": live.current().documents()}
 
     kinds = ", ".join(settings.SOURCE_SUFFIXES)
 
-    @app.post("/api/documents", dependencies=guard, responses=errors, status_code=201, tags=["documents"])
+    @app.post("/api/documents", responses=errors, status_code=201, tags=["documents"])
     def upload_document(file: UploadFile = File(description=f"one report: {kinds}")) -> dict:
         """Add one report; it is indexed at once and searchable in the next question."""
         check_upload(file.filename or "", 0)
@@ -249,15 +263,17 @@ def add_api_routes(app, live: LiveAssistant, guard: list) -> None:
             raise HTTPException(413, f"the file is over the {settings.MAX_UPLOAD_BYTES}-byte limit")
         return live.add_report(file.filename, data)
 
-    @app.delete("/api/documents/{doc_id:path}", dependencies=guard, responses=errors, tags=["documents"])
+    @app.delete("/api/documents/{doc_id:path}", responses=errors, tags=["documents"])
     def remove_document(doc_id: str) -> dict:
         """Take one document out of the index; no answer, passage or citation comes from it after."""
         return live.remove_report(doc_id)
 
     @app.get("/healthz", tags=["health"])
     def health() -> dict:
-        """Liveness and the size of the loaded index."""
+        """Liveness and the size of the loaded index (the status only on a guarded server)."""
         assistant = live.current()
+        if guarded:
+            return {"status": "ok"}
         return {"status": "ok", "documents": len(assistant.index.documents),
                 "chunks": len(assistant.index.chunks)}
 
@@ -308,10 +324,13 @@ def create_app(index_dir: str | Path, auth: tuple[str, str] | None = None, api_k
         "/api/ask/batch": settings.MAX_BATCH_REQUEST_BYTES,
         "/api/documents": settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES,
         "/v1/chat/completions": settings.MAX_BATCH_REQUEST_BYTES})
-    add_error_handlers(app)
-    guard = [Depends(require_key(api_key))] if api_key else [Depends(require_login(auth))] if auth else []
-    add_api_routes(app, live, guard)
-    add_openai_routes(app, live, guard, metadata.version("qa-reports"))
+    if auth or api_key:
+        app.add_middleware(Gate, login=auth, key=api_key)
+    folder = Path(str(index_dir))
+    hidden = {str(folder.resolve()), str(folder.resolve().parent)} - {"/", ""}
+    add_error_handlers(app, tuple(sorted(hidden, key=len, reverse=True)))
+    add_api_routes(app, live, bool(auth or api_key))
+    add_openai_routes(app, live, metadata.version("qa-reports"))
     add_api_fallback(app)
     return gr.mount_gradio_app(app, build_ui(live), path="/", auth=auth, show_error=False,
                                max_file_size=settings.MAX_UPLOAD_BYTES, footer_links=["api"],

@@ -9,23 +9,33 @@ libraries, and the text they yield *is* the document's text that offsets point i
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
 from .. import settings
 from ..core import Document
-from ..errors import SkippedFile
+from ..errors import DocumentTooLarge, SkippedFile
 
 
-def find_source_files(root: Path) -> list[Path]:
-    """All readable report files under `root` (or `root` itself if it is a file), sorted."""
+def find_source_files(root: Path, unreadable: list[Path] | None = None) -> list[Path]:
+    """All report files under `root` (or `root` itself if it is a file), sorted; hidden files
+    and folders left out. Folders that cannot be listed are added to `unreadable` (when
+    given): their files are unknown, not gone."""
     if root.is_file():
         return [root]
-    return sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and p.suffix.lower() in settings.SOURCE_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
+    found = []
+
+    def cannot_list(error: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append(Path(error.filename))
+
+    for folder, subfolders, files in os.walk(root, onerror=cannot_list):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        found += [Path(folder) / name for name in files
+                  if not name.startswith(".") and Path(name).suffix.lower() in settings.SOURCE_SUFFIXES
+                  and (Path(folder) / name).is_file()]
+    return sorted(found)
 
 
 def hash_bytes(data: bytes) -> str:
@@ -42,7 +52,7 @@ def read_document(path: Path, doc_id: str) -> Document:
     try:
         size = path.stat().st_size
         if size > settings.MAX_FILE_BYTES:
-            raise SkippedFile(f"{size} bytes is over the {settings.MAX_FILE_BYTES}-byte limit")
+            raise DocumentTooLarge(f"{size} bytes is over the {settings.MAX_FILE_BYTES}-byte limit")
         data = path.read_bytes()
     except OSError as exc:
         raise SkippedFile(f"cannot read: {exc.strerror or exc}") from exc
@@ -50,23 +60,42 @@ def read_document(path: Path, doc_id: str) -> Document:
 
 
 def parse_document(data: bytes, suffix: str, doc_id: str) -> Document:
-    """Turn a file's bytes into a Document according to its suffix."""
+    """Turn a file's bytes into a Document according to its suffix.
+
+    Raises:
+        SkippedFile: empty, binary, undecodable, unsupported or unparsable (whatever the
+            parser raised, in one line); DocumentTooLarge over MAX_DOCUMENT_CHARS.
+    """
     if not data.strip():
         raise SkippedFile("empty file")
     page_starts: tuple[int, ...] = ()
     given = None
-    if suffix in (".txt", ".md"):
-        text = decode_text(data)
-    elif suffix in (".html", ".htm"):
-        text = html_to_text(decode_text(data))
-    elif suffix == ".pdf":
-        text, page_starts, given = pdf_to_text(data)
-    elif suffix == ".docx":
-        text, given = docx_to_text(data)
-    else:
+    kind = {".txt": "text", ".md": "Markdown", ".html": "HTML", ".htm": "HTML", ".pdf": "PDF",
+            ".docx": "DOCX"}.get(suffix)
+    if kind is None:
         raise SkippedFile(f"unsupported file type {suffix or '(none)'}")
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic) and suffix not in what[1]:
+            raise SkippedFile(f"the file is {what[0]}, not {kind}: give it the right suffix")
+    try:
+        if suffix in (".txt", ".md"):
+            text = decode_text(data)
+        elif suffix in (".html", ".htm"):
+            text = html_to_text(decode_text(data))
+        elif suffix == ".pdf":
+            text, page_starts, given = pdf_to_text(data)
+        else:
+            text, given = docx_to_text(data)
+    except SkippedFile:
+        raise
+    except (MemoryError, RecursionError, Exception) as exc:  # a damaged file breaks a parser in many ways
+        message = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise SkippedFile(f"unreadable {kind}: {message}") from exc
     if len(text.strip()) < settings.MIN_TEXT_CHARS:
         raise SkippedFile("no text in file")
+    if len(text) > settings.MAX_DOCUMENT_CHARS:
+        raise DocumentTooLarge(f"{len(text):,} characters is over the {settings.MAX_DOCUMENT_CHARS:,}-character "
+                               "limit; split the report into parts")
     from .cleaning import find_title
 
     title = find_title(text, doc_id, given if is_real_title(given) else None)
@@ -75,6 +104,12 @@ def parse_document(data: bytes, suffix: str, doc_id: str) -> Document:
 
 _PLACEHOLDER_TITLE = re.compile(r"^(microsoft (word|powerpoint|excel)\b|untitled|无标题|無標題|title$|document\d*$|"
                                 r"文档\d*$|文檔\d*$|powerpoint|wps)|\.(docx?|pdf|txt|wps)$", re.IGNORECASE)
+
+
+_MAGIC = {b"%PDF-": ("a PDF", (".pdf",)), b"PK\x03\x04": ("a ZIP archive (a DOCX?)", (".docx",)),
+          b"\xd0\xcf\x11\xe0": ("an old Office file (.doc, .xls)", ()), b"\x89PNG": ("a PNG image", ()),
+          b"\xff\xd8\xff": ("a JPEG image", ())}
+"""File signatures: a file that starts with one is that kind, whatever its suffix says."""
 
 
 def is_real_title(title: str | None) -> bool:

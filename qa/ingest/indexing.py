@@ -58,8 +58,11 @@ class IndexReport:
                 f"{self.chunks} chunks; {self.seconds:.1f} s")
 
 
-def collect_sources(paths: Iterable[Path], index_dir: Path, warn: Warn) -> dict[str, Path]:
-    """Map document id → file for every report under `paths` plus the index's uploads."""
+def collect_sources(paths: Iterable[Path], index_dir: Path, warn: Warn,
+                    unknown: set[str] | None = None) -> dict[str, Path]:
+    """Map document id → file for every report under `paths` plus the index's uploads; the
+    id prefix of each folder that cannot be listed goes into `unknown` (with a warning):
+    its documents are kept, not removed."""
     found: dict[str, Path] = {}
     roots = [(Path(p), None) for p in paths] + [(index_dir / UPLOADS, UPLOADS)]
     for root, prefix in roots:
@@ -67,7 +70,14 @@ def collect_sources(paths: Iterable[Path], index_dir: Path, warn: Warn) -> dict[
             if prefix is None:
                 warn(f"skipped {root}: no such file or folder")
             continue
-        for file in find_source_files(root):
+        unreadable: list[Path] = []
+        files = find_source_files(root, unreadable)
+        for folder in unreadable:
+            rel = folder.relative_to(root).as_posix() if folder != root else ""
+            warn(f"could not read {folder}: its documents stay in the index as they were")
+            if unknown is not None:
+                unknown.add("/".join(filter(None, [prefix, rel])) + ("/" if rel or prefix else ""))
+        for file in files:
             if prefix == UPLOADS and not _really_inside(file, root):
                 warn(f"skipped {file}: a link out of the uploads folder is never followed")
                 continue
@@ -98,10 +108,19 @@ def check_sources(paths: Iterable[Path]) -> None:
             raise SourceNotFound(f"{path}: no such file or folder; the index was not changed")
         if path.is_file() and path.suffix.lower() not in settings.SOURCE_SUFFIXES:
             raise SourceNotFound(f"{path}: not a report file ({kinds}); the index was not changed")
+        unreadable: list[Path] = []
         try:
-            files = find_source_files(path)
+            files = find_source_files(path, unreadable)
+            empty = False
+            if path.is_file():
+                with path.open("rb") as file:
+                    empty = not file.read(1)
         except OSError as exc:
             raise SourceNotFound(f"{path}: cannot be read ({exc.strerror}); the index was not changed") from exc
+        if empty:
+            raise SourceNotFound(f"{path}: an empty file; the index was not changed")
+        if path in unreadable:
+            raise SourceNotFound(f"{path}: cannot be read (permission denied?); the index was not changed")
         if not files:
             raise SourceNotFound(f"{path}: holds no report file ({kinds}); the index was not changed")
 
@@ -143,11 +162,13 @@ def update_index(paths: list[Path], index_dir: "Path | str", *, embedder_name: s
         roots = old.roots() if old else {}
         old, reuse = _reusable_vectors(old, index_settings(embedder), embedder.name, warn)
         report = IndexReport()
-        sources = collect_sources(paths, store.target.folder, warn)
+        unknown: set[str] = set()
+        sources = collect_sources(paths, store.target.folder, warn, unknown)
         roots.update(_roots_of(sources, paths))
         documents, prepared = _read_sources(sources, old, report, warn, ray, embedder.name)
         _keep_or_remove(documents, previous, sources, report, prune=prune,
-                        scanned={root_key(p) for p in paths} | {UPLOADS}, roots=roots, rebuilt=old is None)
+                        scanned={root_key(p) for p in paths} | {UPLOADS}, roots=roots, rebuilt=old is None,
+                        unknown=unknown)
         if len(report.removed) * 2 > len(previous) and not allow_mass_removal:
             raise TooManyRemovals(f"this run would remove {len(report.removed)} of {len(previous)} "
                                   "indexed documents (their files are gone); nothing was changed. "
@@ -191,14 +212,17 @@ def _read_sources(sources: dict[str, Path], old: OldIndex | None, report: IndexR
 
 
 def _keep_or_remove(documents: dict[str, Document], previous: dict[str, Document], sources: dict[str, Path],
-                    report: IndexReport, *, prune: bool, scanned: set[str], roots: dict, rebuilt: bool) -> None:
+                    report: IndexReport, *, prune: bool, scanned: set[str], roots: dict, rebuilt: bool,
+                    unknown: set[str] = frozenset()) -> None:
     """Decide, for each indexed document not read this run, whether it goes or stays: it goes
     when its file is gone from a root this run scanned; it stays (added to `documents`) when
-    it comes from another root, only uploads are being added, or its file is unreadable now."""
+    it comes from another root, only uploads are being added, or its file or folder is
+    unreadable now (`unknown`: id prefixes of folders that could not be listed)."""
     for doc_id, doc in previous.items():
         if doc_id in documents:
             continue
-        gone = doc_id not in sources  # (a file that is there but unreadable now is not gone)
+        # a file that is there but unreadable now, or in a folder that cannot be listed, is not gone
+        gone = doc_id not in sources and not any(doc_id.startswith(prefix) for prefix in unknown)
         if gone and prune and roots.get(doc_id, UPLOADS) in scanned:
             report.removed.append(doc_id)
         else:
