@@ -60,3 +60,24 @@ def test_place_filter_on_the_command_line(seed_index, capsys):
     assert '"answer": "陈伟俊"' in capsys.readouterr().out
     assert main(["ask", "市委书记是谁？", "--place", "Xiamen", "--index-dir", str(seed_index)]) == 1
     assert "no indexed report is about Xiamen" in capsys.readouterr().err
+
+
+def test_an_index_from_before_dates_and_places_gets_them_on_the_next_run(corpus, tmp_path):
+    """A manifest without date and place (0.2.0) is described by the next `qa index`, even
+    when no file changed."""
+    import json
+
+    from qa.ingest.indexing import update_index
+
+    (corpus / "c.txt").write_text("晋江市委书记讲话。晋江发展。晋江建设。\n", encoding="utf-8")
+    index_dir = tmp_path / "index"
+    update_index([corpus], index_dir, progress=False, warn=lambda line: None)
+    manifest_path = index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for meta in manifest["documents"].values():
+        del meta["date"], meta["place"]
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    report = update_index([corpus], index_dir, progress=False, warn=lambda line: None)
+    assert report.added == [] and report.removed == []
+    documents = json.loads(manifest_path.read_text(encoding="utf-8"))["documents"]
+    assert documents["c.txt"]["place"] == "晋江" and documents["a.txt"]["date"] == ""

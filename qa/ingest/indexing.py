@@ -175,7 +175,8 @@ def update_index(paths: list[Path], index_dir: "Path | str", *, embedder_name: s
                                   "Rerun with --prune to remove them, or check the path")
         index = assemble_index(dict(sorted(documents.items())), old, embedder, progress=progress, roots=roots,
                                search_structures=not store.searches_itself, prepared=prepared, reuse=reuse)
-        if old is None or report.added or report.removed:
+        undescribed = any(doc.place is None for doc in previous.values())  # indexed before dates and places
+        if old is None or report.added or report.removed or undescribed:
             store.save(index)
         else:  # nothing to write, but a killed run's leftovers still go
             store.cleanup(keep=old.data.manifest["data_dir"])
