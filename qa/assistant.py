@@ -27,7 +27,7 @@ from .core import Chunk, Hit, IndexData
 from .errors import InvalidQuestion, InvalidRequest, QAError, UnknownEmbedder
 from .ingest.embedding import load_embedder
 from .question.followups import Turn, standalone_question
-from .question.names import find_pinyin, romanised
+from .question.names import find_pinyin_cached, romanised
 from .question.questions import Question, analyse_question
 from .question.terms import QuestionTerms, find_terms, question_bigrams, reader_question
 from .reader.calibration import ABSTAIN_BELOW, ABSTAIN_BELOW_ENGLISH, COEFFICIENTS, INTERCEPT
@@ -146,7 +146,7 @@ class Assistant:
         """The Chinese a romanised name is written in by the reports (Quanzhou → 泉州), or None."""
         if latin not in self._chinese_names:
             self._chinese_names[latin] = next(
-                (found for doc in self.index.documents.values() if (found := find_pinyin(latin, doc.text))), None)
+                (found for doc in self.index.documents.values() if (found := find_pinyin_cached(latin, doc.text))), None)
         return self._chinese_names[latin]
 
     def ask_each(self, questions, top_k: int = settings.DEFAULT_TOP_K,

@@ -48,12 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "column), .jsonl; - reads stdin")
     p.add_argument("--out", default=None, metavar="ANSWERS",
                    help="write one row per question to this file: .csv, .xlsx or .jsonl; - writes CSV to stdout")
-    add_store_option(p)
-    p.add_argument("--top-k", type=int, default=settings.DEFAULT_TOP_K)
-    p.add_argument("--doc", action="append", dest="docs", metavar="DOC_ID",
-                   help="only search this document (repeatable)")
-    p.add_argument("--place", default=None, help="only search the reports about this place (泉州, Quanzhou)")
-    p.add_argument("--year", type=int, default=None, help="only search the reports dated in this year")
+    add_asking_options(p)
     p.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
     p.set_defaults(run=run_ask)
 
@@ -61,12 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Ask one question per line; a follow-up ('副书记呢？', 'And of Lishui?') is "
                                    "answered as the standalone question it means. /new starts a new conversation, "
                                    "/quit (or Ctrl-D) ends. Reads lines from a pipe as well.")
-    add_store_option(p)
-    p.add_argument("--top-k", type=int, default=settings.DEFAULT_TOP_K)
-    p.add_argument("--doc", action="append", dest="docs", metavar="DOC_ID",
-                   help="only search this document (repeatable)")
-    p.add_argument("--place", default=None, help="only search the reports about this place (泉州, Quanzhou)")
-    p.add_argument("--year", type=int, default=None, help="only search the reports dated in this year")
+    add_asking_options(p)
     p.add_argument("--json", action="store_true", help="print each answer as one JSON line")
     p.set_defaults(run=run_chat)
 
@@ -95,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "--auth then guards the page only")
     p.set_defaults(run=run_serve)
     return parser
+
+
+def add_asking_options(parser: argparse.ArgumentParser) -> None:
+    """The store, passages and which reports to search: `qa ask` and `qa chat` take the same."""
+    add_store_option(parser)
+    parser.add_argument("--top-k", type=int, default=settings.DEFAULT_TOP_K)
+    parser.add_argument("--doc", action="append", dest="docs", metavar="DOC_ID",
+                        help="only search this document (repeatable)")
+    parser.add_argument("--place", default=None, help="only search the reports about this place (泉州, Quanzhou)")
+    parser.add_argument("--year", type=int, default=None, help="only search the reports dated in this year")
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:

@@ -45,6 +45,14 @@ def find_pinyin(name: str, text: str) -> str | None:
     return text[best[0]:best[0] + best[1]] if best else None
 
 
+@functools.lru_cache(maxsize=4096)
+def find_pinyin_cached(name: str, text: str) -> str | None:
+    """`find_pinyin`, remembered per (name, document text): the names people ask about recur
+    (Quanzhou, Lishui), and an archive of more than 256 documents would otherwise read every
+    document's pinyin again for each English question."""
+    return find_pinyin(name, text)
+
+
 def _spells(syllables, start: int, target: str) -> tuple[int, int] | None:
     """(characters from `start` that spell `target` exactly, how many of them in a reading
     other than their first), trying first readings first; None if none do."""

@@ -17,7 +17,7 @@ from ..core import Document
 from ..textnorm import bigram_tokens, normalise_for_matching
 from .dictionary import chinese_words, common_words
 from .glossary import chinese_terms, unmatched_words
-from .names import chinese_names, find_pinyin
+from .names import chinese_names, find_pinyin_cached
 from .questions import Question, content_bigrams
 
 
@@ -68,7 +68,7 @@ def find_terms(question: Question, normalised: Mapping[str, str], documents: Map
     for latin in question.latin_names:
         docs = set()
         for doc_id, doc in documents.items():
-            chinese = find_pinyin(latin, doc.text)
+            chinese = find_pinyin_cached(latin, doc.text)
             if chinese:
                 docs.add(doc_id)
                 found.append(chinese)
