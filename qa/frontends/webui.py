@@ -198,7 +198,7 @@ def _chat_column(ui) -> None:
                                  max_length=settings.MAX_QUESTION_CHARS, submit_btn=False,
                                  placeholder="Ask about the reports, in Chinese or English…")
         ui.send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
-        ui.new = gr.Button("New chat", variant="secondary", scale=1, min_width=110, elem_id="qa-new")
+        ui.new = gr.Button("New chat", variant="secondary", scale=0, min_width=120, elem_id="qa-new")
     with gr.Row(elem_classes="qa-examples"):
         gr.HTML('<span class="qa-try">Try</span>', padding=False)
         ui.examples = [gr.Button(text, size="sm", variant="secondary") for text in EXAMPLES]
