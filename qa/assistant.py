@@ -27,7 +27,7 @@ from .core import Chunk, Hit, IndexData
 from .errors import InvalidQuestion, InvalidRequest, QAError, UnknownEmbedder
 from .ingest.embedding import load_embedder
 from .question.followups import Turn, standalone_question
-from .question.names import find_pinyin_cached, romanised
+from .question.names import find_pinyin_cached, place_stem, romanised
 from .question.questions import Question, analyse_question
 from .question.terms import QuestionTerms, find_terms, question_bigrams, reader_question
 from .reader.calibration import ABSTAIN_BELOW, ABSTAIN_BELOW_ENGLISH, COEFFICIENTS, INTERCEPT
@@ -73,7 +73,6 @@ class Assistant:
                           f"the index holds {index.manifest['embedder']['dim']}: rebuild the index")
         self.reader = load_reader()
         self.views = DocViews(index)
-        self._chinese_names: dict[str, str | None] = {}
 
     @classmethod
     def load(cls, index_dir: str | Path | StoreTarget = settings.DEFAULT_INDEX_DIR) -> "Assistant":
@@ -143,11 +142,10 @@ class Assistant:
                                    timings_ms=_timings(began, retrieved, read))
 
     def chinese_of(self, latin: str) -> str | None:
-        """The Chinese a romanised name is written in by the reports (Quanzhou → 泉州), or None."""
-        if latin not in self._chinese_names:
-            self._chinese_names[latin] = next(
-                (found for doc in self.index.documents.values() if (found := find_pinyin_cached(latin, doc.text))), None)
-        return self._chinese_names[latin]
+        """The Chinese a romanised name is written in by the reports (Quanzhou → 泉州), or None
+        (each document's answer is remembered by `find_pinyin_cached`)."""
+        return next((found for doc in self.index.documents.values()
+                     if (found := find_pinyin_cached(latin, doc.text))), None)
 
     def ask_each(self, questions, top_k: int = settings.DEFAULT_TOP_K,
                  docs: list[str] | None = None) -> Iterator[Answer | InvalidQuestion]:
@@ -302,8 +300,7 @@ def clean_question(question) -> str:
 
 def _place_key(place: str) -> str:
     """A place name as compared: Simplified, lower case, 市 dropped (泉州市 → 泉州)."""
-    key = normalise_for_matching(place.strip())
-    return key[:-1] if len(key) > 2 and key.endswith("市") else key
+    return place_stem(normalise_for_matching(place.strip()))
 
 
 def check_history(history) -> list[Turn]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ..question.names import chinese_names
+from ..question.names import chinese_names, place_stem
 
 DATE_WINDOW = 2000
 """Characters from the start of a report searched for its date."""
@@ -42,7 +42,7 @@ def report_place(normalised_text: str) -> str | None:
     counts = Counter()
     for sentence in re.split(r"[。！？\n]", normalised_text):
         for name in chinese_names(sentence, ("ns",)):
-            name = name[:-1] if len(name) > 2 and name.endswith("市") else name
+            name = place_stem(name)
             if name not in _PROVINCES:
                 counts[name] += sentence.count(name)
     if not counts:

@@ -147,6 +147,11 @@ def chinese_names(normalised_question: str, tags: tuple[str, ...] = ("ns", "nr")
     return tuple(dict.fromkeys(w for w in words if len(w) >= 2 and w not in _GENERIC))
 
 
+def place_stem(place: str) -> str:
+    """A city's name without 市 (泉州市 → 泉州), so both spellings compare equal."""
+    return place[:-1] if len(place) > 2 and place.endswith("市") else place
+
+
 def romanised(place: str) -> str:
     """A Chinese place name as English writes it: 泉州 → 'Quanzhou', 莲都区 → 'Liandu District'
     (市 and 省 dropped, 县 and 区 as County and District)."""
