@@ -2,7 +2,8 @@
 
 The HTTP app and the chat page both answer through a `LiveAssistant`. Readers call
 `current()` and keep that object for their whole request, so a swap never changes an
-answer half-way; uploads and removals are serialised by their own lock, written through
+answer half-way; uploads and removals are serialised by their own lock (`changes()` lists
+the one running and those waiting for it), written through
 the store's atomic swap, and the freshly loaded assistant replaces the old one in one step.
 A watcher thread notices an index made live by another process (`qa index`, `qa remove`
 from a shell) by the store's version token, and swaps it in the same way.
@@ -10,9 +11,11 @@ from a shell) by the store's version token, and swaps it in the same way.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
+import time
 from pathlib import Path
 
 from . import settings
@@ -50,6 +53,8 @@ class LiveAssistant:
         self._assistant, self._version = self._load_live()
         self._swap_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._changes: dict[str, list] = {}  # document id → [state, since], in arrival order
+        self._changes_lock = threading.Lock()
         self._stopped = threading.Event()
         # CC-CEDICT's reverse table takes a few seconds to build: build it now, not on the
         # first English question
@@ -119,7 +124,7 @@ class LiveAssistant:
             raise DocumentTooLarge(f"could not index {file_name}: {exc}") from None
         except SkippedFile as exc:
             raise InvalidRequest(f"could not index {file_name}: {exc}") from None
-        with self._write_lock:
+        with self._changing(doc_id, "indexing"):
             target = self.index_dir / UPLOADS / file_name
             if target.exists() or doc_id in self.current().index.documents:
                 raise InvalidRequest(f"{doc_id} is already indexed; rename the file to add it again")
@@ -148,11 +153,35 @@ class LiveAssistant:
             InvalidRequest: not an indexed document.
             IndexLocked, IndexMismatch: as for uploads.
         """
-        with self._write_lock:
+        with self._changing(doc_id, "removing"):
             report = remove_document(self.store, doc_id)
             self._swap(*self._load_live())
         log.info("removed %s", doc_id)
         return {"removed": doc_id, "documents": len(report.unchanged), "chunks": report.chunks}
+
+    def changes(self) -> list[dict]:
+        """The uploads and removals under way, in the order they run: the first is
+        "indexing" (or "removing"), the rest "waiting" for it, each with its seconds so far."""
+        now = time.monotonic()
+        with self._changes_lock:
+            return [{"document": doc_id, "state": state, "seconds": round(now - since, 1)}
+                    for doc_id, (state, since) in self._changes.items()]
+
+    @contextlib.contextmanager
+    def _changing(self, doc_id: str, doing: str):
+        """Hold the write lock for a change of `doc_id`, listed by `changes()` meanwhile."""
+        with self._changes_lock:
+            if doc_id in self._changes:
+                raise InvalidRequest(f"{doc_id} is already being {self._changes[doc_id][0]}; wait for it")
+            self._changes[doc_id] = ["waiting", time.monotonic()]
+        try:
+            with self._write_lock:
+                with self._changes_lock:
+                    self._changes[doc_id] = [doing, time.monotonic()]
+                yield
+        finally:
+            with self._changes_lock:
+                del self._changes[doc_id]
 
     def _check_settings_unchanged(self) -> None:
         """Refuse to add to an index built with other settings: the upload would have to

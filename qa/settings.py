@@ -96,6 +96,14 @@ INDEX_RELOAD_SECONDS = 2.0
 """How often a running server checks whether another index went live (`qa index` or
 `qa remove` from a shell) and loads it."""
 
+HEADER_READ_SECONDS = 20.0
+"""How long `qa serve` waits for a request's headers, from its first byte (or the
+connection's start), before closing the connection."""
+
+BODY_IDLE_SECONDS = 30.0
+"""How long `qa serve` waits for the next piece of a request body before closing the
+connection (an upload of MAX_UPLOAD_BYTES at any usable speed sends far more often)."""
+
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 """Largest file accepted by the chat page's upload and the upload API."""
 

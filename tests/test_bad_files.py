@@ -1,7 +1,8 @@
 """Big and broken files: long texts convert without a process pool (forked from the threaded
 server, opencc-purepy's pool for inputs of a million characters deadlocked it) and as in one
 go; a broken or mislabelled file is skipped with one line, 4xx over HTTP; a document over the
-character limit is refused with the limit in the message."""
+character limit is refused with the limit in the message; an English name is matched over a
+long report without reading all of it."""
 
 import io
 import shutil
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from qa import settings
 from qa.frontends.server import create_app
+from qa.question.names import find_pinyin
 from qa.textnorm import CONVERT_PIECE_CHARS, _t2s, convert, normalise_for_matching, to_simplified, to_traditional
 
 GOOD = "测试市公园报告\n测试市2025年新建公园17个。\n"
@@ -140,3 +142,45 @@ def test_an_empty_file_given_directly_is_an_error(tmp_path, capsys):
     assert main(["index", str(tmp_path / "empty.txt"), "--index-dir", str(tmp_path / "index")]) == 1
     assert "an empty file; the index was not changed" in capsys.readouterr().err
     assert not (tmp_path / "index").exists()
+
+
+def read_every_character(name: str, text: str) -> str | None:
+    """`find_pinyin` as it was: pinyin and jieba over the whole text, every word start tried."""
+    import jieba
+    from pypinyin import Style, pinyin
+
+    from qa.question.names import _spells
+
+    target = "".join(c for c in name.lower() if "a" <= c <= "z")
+    syllables = [tuple(r) for r in pinyin(text, style=Style.NORMAL, heteronym=True,
+                                            errors=lambda chunk: [""] * len(chunk))]
+    best, position = None, 0
+    for word in jieba.cut(text, HMM=False):
+        spelled = _spells(syllables, position, target)
+        if spelled and (best is None or spelled[1] < best[2]):
+            best = (position, spelled[0], spelled[1])
+        position += len(word)
+    return text[best[0]:best[0] + best[1]] if best else None
+
+
+@pytest.mark.parametrize("name", ["Quanzhou", "Lishui", "Zhang Yigong", "Wu Shunze", "Fujian", "Liandu",
+                                  "Xiamen", "Jinjiang", "Zhejiang", "Shengchan Zongzhi", "Gaozhiliang Fazhan"])
+def test_english_names_are_matched_as_when_every_character_was_read(name, seeds_dir):
+    for path in sorted(seeds_dir.iterdir()):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert find_pinyin(name, text) == read_every_character(name, text), (name, path.name)
+
+
+def test_an_english_name_reads_only_the_chinese_around_its_spellings(monkeypatch):
+    """Per-document work at question time is bounded: a name asked in English over a long
+    report reads pinyin and jieba only around the places that could spell it (pypinyin over
+    a 3M-character upload took minutes)."""
+    from qa.question import names
+
+    read = []
+    for reader in ("syllables_of", "word_starts"):
+        monkeypatch.setattr(names, reader, lambda text, real=getattr(names, reader): read.append(text) or real(text))
+    text = PARAGRAPH * 2000 + "丽水市2025年新建公园17个。" + PARAGRAPH * 2000
+    assert find_pinyin("Lishui", text) == "丽水"
+    assert find_pinyin("Xiamen", text) is None
+    assert read and max(map(len, read)) < 50

@@ -8,7 +8,9 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -349,3 +351,105 @@ def test_the_documents_tab_removes_a_document(http_index, tmp_path):
     assert docs.value == ["000_575acf73bce17c5b.txt"] and doc not in [c[1] for c in choices.choices]
     assert doc not in live.current().index.documents
     assert "Pick a document" in handle.remove_report(None, [])[0]
+
+
+@pytest.fixture
+def slow_limits_server(http_index, monkeypatch):
+    """`qa serve`'s own uvicorn settings over the real app, in a thread, with read timeouts
+    of one second; yields its port."""
+    import threading
+
+    import uvicorn
+
+    from qa.frontends.server import bind_socket, server_config
+
+    monkeypatch.setattr(settings, "HEADER_READ_SECONDS", 1.0)
+    monkeypatch.setattr(settings, "BODY_IDLE_SECONDS", 1.0)
+    sock = bind_socket("127.0.0.1", 0)
+    server = uvicorn.Server(server_config(create_app(http_index)))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield sock.getsockname()[1]
+    server.should_exit = True
+    thread.join(10)
+
+
+def closed_after(port: int, *parts: bytes, pause: float = 0.0) -> bytes:
+    """What the server sends back to `parts`, sent with `pause` seconds after each, before
+    it closes the connection (b"" if it closes without a word)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        for part in parts:
+            conn.sendall(part)
+            time.sleep(pause)
+        received = b""
+        while chunk := conn.recv(65536):
+            received += chunk
+    return received
+
+
+def test_slow_headers_and_stalled_bodies_are_cut_off(slow_limits_server):
+    port = slow_limits_server
+    began = time.monotonic()
+    assert closed_after(port, b"GET /healthz HTTP/1.1\r\n", b"Host: x\r\n", pause=0.3) == b""
+    assert closed_after(port, b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                              b"Content-Length: 100\r\n\r\n", b'{"question": ') == b""
+    assert time.monotonic() - began < 8  # closed by the timeouts, not the client's 10 s
+    answered = closed_after(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert answered.startswith(b"HTTP/1.1 200")
+    # a body that keeps coming, if slowly, is read to the end
+    body = json.dumps({"question": "丽水市委书记是谁？"}).encode("utf-8")
+    head = (b"POST /api/ask HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body))
+    answered = closed_after(port, head, *(body[i:i + 8] for i in range(0, len(body), 8)), pause=0.4)
+    assert answered.startswith(b"HTTP/1.1 200") and "吴舜泽".encode("utf-8") in answered
+
+
+def test_a_second_upload_waits_its_turn_in_view(upload_client, monkeypatch):
+    """While one upload is indexed, another waits for it; GET /api/documents lists both
+    (the running one first) and the chat page's status line names what it waits for."""
+    import threading
+
+    import qa.service
+    from qa.frontends.webui import PageHandlers
+
+    release, real_update = threading.Event(), qa.service.update_index
+
+    def slow_update(*args, **kwargs):  # the first upload's indexing takes until released
+        release.wait(30)
+        return real_update(*args, **kwargs)
+
+    monkeypatch.setattr(qa.service, "update_index", slow_update)
+    results = {}
+
+    def upload(name, text):
+        results[name] = upload_client.post("/api/documents", files={"file": (name, text.encode("utf-8"))})
+
+    first = threading.Thread(target=upload, args=("first.txt", "甲市报告\n甲市2025年新建公园17个。\n"))
+    first.start()
+    wait_for(lambda: upload_client.get("/api/documents").json()["changes"])
+    second = threading.Thread(target=upload, args=("second.txt", "乙市报告\n乙市2025年新建公园9个。\n"))
+    second.start()
+    changes = wait_for(lambda: (c := upload_client.get("/api/documents").json()["changes"])[1:] and c)
+    assert [(c["document"], c["state"]) for c in changes] == [("uploads/first.txt", "indexing"),
+                                                              ("uploads/second.txt", "waiting")]
+    state = SimpleNamespace(changes=lambda: changes)
+    assert PageHandlers(state).upload_progress("second.txt").startswith(
+        "Waiting for uploads/first.txt to finish indexing")
+    release.set()
+    first.join(60), second.join(60)
+    assert results["first.txt"].status_code == results["second.txt"].status_code == 201
+    assert upload_client.get("/api/documents").json()["changes"] == []
+
+
+def wait_for(condition, seconds: float = 20.0):
+    """`condition()`'s first true value, polled until `seconds` pass (then fail)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")

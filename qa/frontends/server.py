@@ -249,14 +249,16 @@ def add_api_routes(app, live: LiveAssistant, guarded: bool) -> None:
 
     @app.get("/api/documents", tags=["documents"])
     def list_documents() -> dict:
-        """The indexed documents: id, title, characters and chunks."""
-        return {"documents": live.current().documents()}
+        """The indexed documents (id, title, characters, chunks, date, place), and the uploads
+        and removals under way (`changes`: the one running, then those waiting for it)."""
+        return {"documents": live.current().documents(), "changes": live.changes()}
 
     kinds = ", ".join(settings.SOURCE_SUFFIXES)
 
     @app.post("/api/documents", responses=errors, status_code=201, tags=["documents"])
     def upload_document(file: UploadFile = File(description=f"one report: {kinds}")) -> dict:
-        """Add one report; it is indexed at once and searchable in the next question."""
+        """Add one report; it is indexed at once and searchable in the next question. While
+        another upload is indexed this one waits (listed under `changes` by GET /api/documents)."""
         check_upload(file.filename or "", 0)
         data = file.file.read(settings.MAX_UPLOAD_BYTES + 1)
         if len(data) > settings.MAX_UPLOAD_BYTES:
@@ -368,9 +370,66 @@ def serve(index_dir: "str | Path" = settings.DEFAULT_INDEX_DIR, host: str = "127
         print(f"Login required as {login[0]!r}", flush=True)
     if api_key:
         print("API key required on /api and /v1 (Authorization: Bearer KEY)", flush=True)
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(server_config(app)).run(sockets=[sock])
     return 0
+
+
+def server_config(app):
+    """uvicorn's settings for `qa serve`: h11 with read timeouts (`ReadTimeouts`)."""
+    import uvicorn
+
+    return uvicorn.Config(app, log_level="warning", http=read_timeouts_protocol(),
+                          timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
+
+
+def read_timeouts_protocol() -> type:
+    """uvicorn's h11 protocol that closes a connection whose request headers take longer than
+    settings.HEADER_READ_SECONDS to arrive, or whose body stalls for settings.BODY_IDLE_SECONDS
+    (uvicorn's own keep-alive timeout stops once a byte of a request arrives, so a client
+    sending headers a byte at a time held a connection and its buffers for good)."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class ReadTimeouts(H11Protocol):
+        _read_timer = None
+        _reading = None  # "headers", "body" or None
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._expect("headers")
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            state = self.conn.their_state
+            if state is h11.IDLE:
+                if self._reading != "headers":  # the first bytes of a request on a kept-alive connection
+                    self._expect("headers")
+            elif state is h11.SEND_BODY:
+                self._expect("body", again=True)
+            else:
+                self._expect(None)
+
+        def connection_lost(self, exc) -> None:
+            self._expect(None)
+            super().connection_lost(exc)
+
+        def _expect(self, part: str | None, again: bool = False) -> None:
+            if part == self._reading and not again:
+                return
+            if self._read_timer is not None:
+                self._read_timer.cancel()
+            self._reading, self._read_timer = part, None
+            if part is not None:
+                seconds = settings.HEADER_READ_SECONDS if part == "headers" else settings.BODY_IDLE_SECONDS
+                self._read_timer = self.loop.call_later(seconds, self._too_slow)
+
+        def _too_slow(self) -> None:
+            log.warning("closed a connection whose request %s came too slowly", self._reading)
+            self._reading, self._read_timer = None, None
+            if not self.transport.is_closing():
+                self.transport.close()
+
+    return ReadTimeouts
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

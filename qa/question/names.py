@@ -16,7 +16,7 @@ _NOT_NAMES = {"China", "Chinese", "Plan", "Anew"}
 _GENERIC = {"全会", "会议", "全市", "全省", "报告", "政府", "市委", "中国", "中共", "我国", "全国", "城市"}
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=4096)
 def syllables_of(text: str) -> tuple[tuple[str, ...], ...]:
     """Every lower-case toneless pinyin reading of each character (('',) for non-Chinese ones)."""
     from pypinyin import Style, pinyin
@@ -30,14 +30,23 @@ def find_pinyin(name: str, text: str) -> str | None:
     spaces and hyphens ignored), among runs that start a word: a run that starts inside one
     is not a name ('理水' of 治理水平 is not Lishui, '福建' of 幸福建设 not Fujian). Of several,
     the one whose characters take their first readings most (福建 before 市建, where 市 is
-    read 'fu'), then the earliest."""
+    read 'fu'), then the earliest.
+
+    The work is bounded by the places that could spell the name, not by the text: a regular
+    expression of the characters that can be read as each syllable finds them in one pass,
+    and only the stretch of Chinese around each is read with pypinyin and cut with jieba
+    (both read a run of Chinese characters, or jieba's block, independently of the rest)."""
     target = re.sub(r"[^a-z]", "", name.lower())
     if len(target) < 3:
         return None
-    syllables = syllables_of(text)
     best = None
-    for start in word_starts(text):
-        spelled = _spells(syllables, start, target)
+    for match in re.finditer(_spelling_pattern(target), text):
+        start = match.start()
+        block = _around(_JIEBA_BLOCK, text, start)
+        if start - block[0] not in word_starts(text[block[0]:block[1]]):
+            continue
+        run = _around(_HANS, text, start)
+        spelled = _spells(syllables_of(text[run[0]:run[1]]), start - run[0], target)
         if spelled and (best is None or spelled[1] < best[2]):
             best = (start, spelled[0], spelled[1])
             if not spelled[1]:
@@ -48,8 +57,7 @@ def find_pinyin(name: str, text: str) -> str | None:
 @functools.lru_cache(maxsize=4096)
 def find_pinyin_cached(name: str, text: str) -> str | None:
     """`find_pinyin`, remembered per (name, document text): the names people ask about recur
-    (Quanzhou, Lishui), and an archive of more than 256 documents would otherwise read every
-    document's pinyin again for each English question."""
+    (Quanzhou, Lishui)."""
     return find_pinyin(name, text)
 
 
@@ -66,10 +74,65 @@ def _spells(syllables, start: int, target: str) -> tuple[int, int] | None:
     return None
 
 
+def _han_class() -> str:
+    from pypinyin.constants import RE_HANS
+
+    return RE_HANS.pattern[len("^(?:"):-len(")+$")]
+
+
+_JIEBA_BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]")
+"""A character of the blocks jieba cuts one by one (its `re_han_default`)."""
+_HANS = re.compile(_han_class())
+"""A character pypinyin reads as Chinese (its `RE_HANS`), runs of which it reads one by one."""
+
+
+def _around(character: re.Pattern, text: str, position: int) -> tuple[int, int]:
+    """(start, end) of the run of `character`s in `text` holding `position`."""
+    start, end = position, position + 1
+    while start > 0 and character.match(text, start - 1):
+        start -= 1
+    while end < len(text) and character.match(text, end):
+        end += 1
+    return start, end
+
+
+@functools.lru_cache(maxsize=1)
+def _characters_read() -> dict[str, str]:
+    """Toneless reading → every character pypinyin may read so (any of its readings)."""
+    import unicodedata
+
+    from pypinyin.constants import PINYIN_DICT
+
+    read: dict[str, set[str]] = {}
+    for code, readings in PINYIN_DICT.items():
+        for reading in readings.split(","):
+            plain = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+            plain = "".join(c for c in plain if c.isascii()).lower()
+            read.setdefault(plain, set()).add(chr(code))
+    return {reading: "".join(sorted(chars)) for reading, chars in read.items() if reading}
+
+
 @functools.lru_cache(maxsize=256)
-def word_starts(text: str) -> tuple[int, ...]:
-    """Where jieba's words of `text` start, in order (its dictionary only, as
-    `chinese_names` reads)."""
+def _spelling_pattern(target: str) -> re.Pattern:
+    """A zero-width pattern matching where some characters' readings spell `target`."""
+    read = _characters_read()
+
+    @functools.lru_cache(maxsize=None)
+    def rest(i: int) -> str:
+        if i == len(target):
+            return ""
+        options = [f"[{re.escape(read[target[i:j]])}]{tail}"
+                   for j in range(i + 1, min(len(target), i + 6) + 1)
+                   if target[i:j] in read and (tail := rest(j)) is not None]
+        return None if not options else options[0] if len(options) == 1 else f"(?:{'|'.join(options)})"
+
+    body = rest(0)
+    return re.compile(f"(?={body})" if body is not None else r"(?!)")
+
+
+@functools.lru_cache(maxsize=256)
+def word_starts(text: str) -> frozenset[int]:
+    """Where jieba's words of `text` start (its dictionary only, as `chinese_names` reads)."""
     import jieba
 
     jieba.setLogLevel(60)
@@ -77,7 +140,7 @@ def word_starts(text: str) -> tuple[int, ...]:
     for word in jieba.cut(text, HMM=False):
         starts.append(position)
         position += len(word)
-    return tuple(starts)
+    return frozenset(starts)
 
 
 @functools.lru_cache(maxsize=1)
