@@ -55,7 +55,7 @@ def cache_candidates(assistant: Assistant, items: list[dict],
     for item in items:
         found = assistant.find_passages(item["question"])
         spans = assistant.read(found, reader_questions(found, english_form))
-        cached.append((item, assistant.score_spans(found, spans)))
+        cached.append((item, [s for s in assistant.score_spans(found, spans) if s.broken is None]))
     return cached
 
 

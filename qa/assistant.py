@@ -3,9 +3,10 @@
 `Assistant.ask` runs the pipeline downward: check the question, read it (`questions`),
 find the names and words it relies on in the reports (`terms`), retrieve passages with
 it (the store's hybrid search), let the trained reader read the best of them in one
-batched call, place each proposed span in its document, drop spans that break a trap
-check, score the rest with the calibrated confidence model (`scoring`), and answer with
-the best one, or abstain below the model's threshold. Everything per-document that does
+batched call, place each proposed span in its document, score it with the calibrated
+confidence model (`scoring`), set aside spans that break a trap check or a premise of the
+question (`answer.checks`), and answer with the best one left, or abstain below the
+model's threshold with the reason (`answer.reasons`). Everything per-document that does
 not depend on the question is prepared at load time (`answer.views`).
 """
 
@@ -21,13 +22,18 @@ from typing import Iterator, Sequence
 
 from . import settings
 from .answer.answers import Alternative, Answer, Citation, Passage
-from .answer.checks import intent_agreement, year_agreement
+from .answer.checks import (ROLE_REACH, Broken, amount_of_span, clause_around, cumulative_for_new,
+                            figure_is_a_year, intent_agreement, meeting_of_span, not_a_name,
+                            office_of_another_place, other_years, people_of_span, place_agreement,
+                            role_before_span, unit_of_span, year_agreement, year_of_span)
+from .answer.reasons import NO_WORDS, not_found_reason
 from .answer.views import DocViews
 from .core import Chunk, Hit, IndexData
 from .errors import InvalidQuestion, InvalidRequest, QAError, UnknownEmbedder
 from .ingest.embedding import load_embedder
 from .question.followups import Turn, standalone_question
 from .question.names import find_pinyin_cached, place_stem, romanised
+from .question.premises import ROLE_IN_TEXT, Premises, read_premises
 from .question.questions import Question, analyse_question
 from .question.terms import QuestionTerms, find_terms, question_bigrams, reader_question
 from .reader.calibration import ABSTAIN_BELOW, ABSTAIN_BELOW_ENGLISH, COEFFICIENTS, INTERCEPT
@@ -39,6 +45,13 @@ from .textnorm import normalise_answer, normalise_for_matching
 
 MAX_CITATIONS = 3
 """Places quoted for one answer: the best span and others stating the same answer."""
+
+PLACE_REACH = 80
+"""Characters before a span's sentence that may name the place or meeting it speaks of."""
+
+LEDE_CHARS = 200
+"""A report's opening (title and first lines): the meeting it is about, when the span's
+sentence names none."""
 
 MAX_ALTERNATIVES = 3
 """Other candidate answers shown beside the answer (never as citations)."""
@@ -129,15 +142,17 @@ class Assistant:
         began = time.perf_counter()
         question, top_k, docs = clean_question(question), check_top_k(top_k), self.check_docs(docs)
         if not any(c.isalnum() for c in question):  # emoji, punctuation: nothing to look up
-            return Answer(question, None, True, 0.0, (), (), _timings(began, began, began))
+            return Answer(question, None, True, 0.0, (), (), _timings(began, began, began), reason=NO_WORDS)
         turns = check_history(history)
         asked_as = standalone_question(question, turns, self.chinese_of) if turns else question
         found = self.find_passages(asked_as, top_k, docs)
         retrieved = time.perf_counter()
         spans = self.read(found)
         read = time.perf_counter()
-        candidates = merge_overlapping(self.score_spans(found, spans))
-        answer = self.compose(found, candidates, top_k)
+        scored = self.score_spans(found, spans)
+        candidates = merge_overlapping([s for s in scored if s.broken is None])
+        broken = sorted((s for s in scored if s.broken is not None), key=lambda s: -s.confidence)
+        answer = self.compose(found, candidates, top_k, broken)
         return dataclasses.replace(answer, question=question, asked_as=asked_as,
                                    timings_ms=_timings(began, retrieved, read))
 
@@ -192,6 +207,7 @@ class Assistant:
         question itself holds (or, for an English question, one of the Chinese words it was
         matched to) is dropped: a question does not contain its answer."""
         parsed, terms = found.question, found.terms
+        premises = read_premises(parsed)
         asked = "\n".join([parsed.normalised, *terms.found])
         words = question_bigrams(parsed, terms)
         out = []
@@ -202,31 +218,60 @@ class Assistant:
             start = chunk.start + span.start
             sentence, heading = self.views.sentence_context(chunk.doc_id, start)
             year = year_agreement(parsed, sentence, heading)
-            if year < 0:
-                continue  # the section is about another year than the one asked
             text = self.index.documents[chunk.doc_id].text[start:chunk.start + span.end]
             text = text[:figure_length(parsed.answer_type, text)]
             if normalise_for_matching(text) in asked:
                 continue  # the question's own words ('泉州' for '与泉州结对的是哪座城市?') never answer it
             end = start + len(text)
+            norm = self.views.normalised[chunk.doc_id]
             features = span_features(span.score, span.null_score, span.passage, year,
                                      intent_agreement(parsed, sentence, heading), parsed.language == "en",
-                                     parsed.answer_type, text,
-                                     clause_overlap(words, self.views.normalised[chunk.doc_id], start, end),
-                                     parsed.items)
+                                     parsed.answer_type, text, clause_overlap(words, norm, start, end), parsed.items)
+            broken = (figure_is_a_year(parsed, premises, text) or Broken("year", other_years(parsed, sentence, heading))) \
+                if year < 0 else self.broken_premise(found, premises, chunk, start, end, text)
             out.append(ScoredSpan(chunk.doc_id, start, end, text, span.passage, features,
-                                  confidence_of(features, COEFFICIENTS, INTERCEPT)))
+                                  confidence_of(features, COEFFICIENTS, INTERCEPT), broken))
         return out
 
-    def compose(self, found: Found, candidates: list[ScoredSpan], top_k: int) -> Answer:
+    def broken_premise(self, found: Found, premises: Premises, chunk: Chunk, start: int, end: int,
+                       text: str) -> Broken | None:
+        """The first premise of the question the span [start, end) of `chunk`'s report breaks:
+        its place, the office before a name (and whose office it is), a name's form, the
+        meeting, the unit of a figure, the people or amount counted, the year or period its
+        clause speaks of
+        (`answer.checks`); None when it breaks none."""
+        norm = self.views.normalised[chunk.doc_id]
+        place = self.index.manifest["documents"][chunk.doc_id].get("place") or ""
+        sentence_start, sentence_end = self.views.sentence_bounds(chunk.doc_id, start)
+        if place_agreement(found.terms.places, place, norm[max(0, sentence_start - PLACE_REACH):sentence_end]) < 0:
+            return Broken("place", place)
+        before, clause = clause_around(norm, start, end)
+        parsed, office = found.question, norm[max(0, start - ROLE_REACH):start]
+        if offices := list(ROLE_IN_TEXT.finditer(norm, start, end)):  # '泉州市委书记张毅恭' as the span
+            office = norm[max(0, start - ROLE_REACH):offices[-1].end()]
+        return (office_of_another_place(premises, found.terms.places, place, office)
+                or role_before_span(premises, office) or not_a_name(parsed, text)
+                or meeting_of_span(premises, norm[max(0, sentence_start - PLACE_REACH):sentence_end],
+                                   norm[:LEDE_CHARS])
+                or unit_of_span(premises, normalise_for_matching(text), norm[end:end + 6])
+                or people_of_span(premises, clause) or amount_of_span(premises, clause)
+                or year_of_span(parsed, before) or figure_is_a_year(parsed, premises, text)
+                or cumulative_for_new(parsed, clause))
+
+    def compose(self, found: Found, candidates: list[ScoredSpan], top_k: int,
+                broken: list[ScoredSpan] = ()) -> Answer:
         """The answer: the best candidate with the places that state the same answer as its
         citations and the other answers as alternatives; or an abstention with the closest
-        passages when the best is below the confidence threshold."""
+        passages and the reason (`broken`: the spans that broke a premise, best first) when
+        the best is below the confidence threshold."""
         passages = tuple(self._passage(h) for h in found.hits[:top_k])
         question = found.question.text
         threshold = ABSTAIN_BELOW_ENGLISH if found.question.language == "en" else ABSTAIN_BELOW
         if not candidates or candidates[0].confidence < threshold:
-            return Answer(question, None, True, candidates[0].confidence if candidates else 0.0, (), passages, {})
+            reason = not_found_reason(found.question, found.terms, read_premises(found.question), candidates,
+                                      list(broken), threshold, self._quote)
+            return Answer(question, None, True, candidates[0].confidence if candidates else 0.0, (), passages, {},
+                          reason=reason)
         best = candidates[0]
         same = normalise_answer(best.text)
         supporting = [c for c in candidates if normalise_answer(c.text) == same][:MAX_CITATIONS]
@@ -258,6 +303,11 @@ class Assistant:
         doc = self.index.documents[chunk.doc_id]
         return Passage(chunk.doc_id, doc.title, chunk.start, chunk.end, doc.text[chunk.start:chunk.end],
                        round(hit.score, 6))
+
+    def _quote(self, span: ScoredSpan) -> str:
+        """The sentence that holds `span`, as written."""
+        start, end = self.views.sentence_bounds(span.doc_id, span.start)
+        return self.index.documents[span.doc_id].text[start:max(end, span.end)]
 
     def _citation(self, span: ScoredSpan) -> Citation:
         doc = self.index.documents[span.doc_id]

@@ -58,3 +58,24 @@ def test_the_english_table_is_kept_on_disk_and_read_back_the_same(tmp_path, monk
         assert dictionary._english_to_chinese() == built
     finally:
         dictionary._english_to_chinese.cache_clear()
+
+
+def test_the_headword_lists_are_kept_on_disk_as_read_from_the_dictionary(tmp_path, monkeypatch):
+    """Common words and proper nouns: the cached lists equal the dictionary read directly,
+    and a later process reads them from the cache folder alone."""
+    from qa.question import dictionary
+
+    common = frozenset(w for trad, simp, pinyin, _ in dictionary._lines() if pinyin[:1].islower() for w in (trad, simp))
+    proper = frozenset({w for trad, simp, pinyin, _ in dictionary._lines() if pinyin[:1].isupper()
+                        for w in (trad, simp)} - common)
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    dictionary._headwords.cache_clear()
+    try:
+        assert dictionary._headwords() == (common, proper)
+        assert "海湾" in common and "厦门" in proper and "厦门" not in common and "惠民" in common
+        assert len(list((tmp_path / "cache").glob("cedict-headwords-*.tsv"))) == 1
+        dictionary._headwords.cache_clear()
+        monkeypatch.setattr(dictionary, "_lines", lambda: iter(()))  # the cache alone must serve
+        assert dictionary._headwords() == (common, proper)
+    finally:
+        dictionary._headwords.cache_clear()

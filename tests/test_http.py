@@ -20,8 +20,8 @@ from qa.frontends.server import create_app
 from qa.ingest.indexing import update_index
 
 SEEDS = Path(__file__).parent.parent / "seeds"
-ANSWER_KEYS = ["question", "asked_as", "answer", "abstained", "confidence", "citations", "passages", "other_candidates",
-               "timings_ms"]
+ANSWER_KEYS = ["question", "asked_as", "answer", "abstained", "reason", "confidence", "citations", "passages",
+               "other_candidates", "timings_ms"]
 CITATION_KEYS = ["doc", "title", "start", "end", "quote", "quote_start", "quote_end", "page", "score"]
 PASSAGE_KEYS = ["doc", "title", "start", "end", "text", "score"]
 

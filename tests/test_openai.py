@@ -56,7 +56,9 @@ def test_same_answers_and_citations_as_the_api(server, client):
         assert extra["other_candidates"] == expected["other_candidates"]
         content = completion.choices[0].message.content
         if expected["abstained"]:
-            assert content.splitlines()[0] in ("报告中没有找到答案。", "報告中沒有找到答案。", "Not found in the reports.")
+            assert content.splitlines()[0].startswith(("报告中没有找到答案。", "報告中沒有找到答案。",
+                                                       "Not found in the reports."))
+            assert expected["reason"] and expected["reason"] in content and extra["reason"] == expected["reason"]
         else:
             assert content.splitlines()[0].startswith(expected["answer"] + "[^1]")
             assert f"[^1]: {expected['citations'][0]['title']}" in content

@@ -60,8 +60,9 @@ ANSWERED = {
 
 def check_answer(body: dict, texts: dict[str, str]) -> None:
     """`body` is a valid `Answer.to_dict()` whose every offset points at its quoted text."""
-    assert list(body) == ["question", "asked_as", "answer", "abstained", "confidence", "citations", "passages",
-                          "other_candidates", "timings_ms"]
+    assert list(body) == ["question", "asked_as", "answer", "abstained", "reason", "confidence", "citations",
+                          "passages", "other_candidates", "timings_ms"]
+    assert (body["reason"] is not None) == body["abstained"]
     assert isinstance(body["question"], str) and body["question"]
     assert 0.0 <= body["confidence"] <= 1.0
     assert (body["answer"] is None) == body["abstained"]

@@ -63,6 +63,8 @@ class Answer:
     asked_as: str | None = None
     """The standalone question that was answered: a follow-up written out in full from the
     conversation (`question.followups`); None means the question itself."""
+    reason: str | None = None
+    """Why nothing was found, in the question's language (`answer.reasons`); None when answered."""
 
     def to_dict(self) -> dict:
         """The JSON object of the public contract (keys fixed, values plain)."""
@@ -71,6 +73,7 @@ class Answer:
             "asked_as": self.asked_as or self.question,
             "answer": self.answer,
             "abstained": self.abstained,
+            "reason": self.reason,
             "confidence": round(self.confidence, 4),
             "citations": [asdict(c) for c in self.citations],
             "passages": [asdict(p) for p in self.passages],

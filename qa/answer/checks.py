@@ -5,12 +5,20 @@ a question about 2023 must not be answered from the section on 2024's tasks, and
 was achieved" must not be answered with a target. The section heading ('二、2024年工作
 目标任务', '过去一年工作回顾') is the surer sign; the sentence's own words decide when the
 heading says nothing. Each check returns +1 (agrees), 0 (cannot tell) or -1 (contradicts).
+
+The premise checks below hold a span to what the question takes for granted (its place,
+the office it asks about, the unit of its measure, its year): a span that breaks one is
+no answer, and the broken premise is the reason given when nothing else is found.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from ..question.names import place_stem
+from ..question.followups import meetings_in
+from ..question.premises import ROLE_IN_TEXT, TEXT_ROLE, Premises, amounts_named, people_counted, unit_class
 from ..question.questions import YEAR, Question
 
 _TARGET_MARKERS = re.compile(r"力争|确保|目标|预期|计划|争取|将|要|拟|预计|任务|部署|明年|今年")
@@ -35,6 +43,12 @@ def year_agreement(question: Question, sentence: str, heading: str) -> float:
     if not years:
         return 0.0
     return 1.0 if years & set(question.years) else -1.0
+
+
+def other_years(question: Question, sentence: str, heading: str) -> str:
+    """The years a sentence and its section name instead of the asked ones ('2024')."""
+    years = dict.fromkeys(_YEAR.findall(sentence) + _YEAR.findall(heading))
+    return "、".join(y for y in years if y not in question.years)
 
 
 def sentence_intent(sentence: str, heading: str) -> str | None:
@@ -69,3 +83,183 @@ def section_context(headings_before: list[str]) -> str:
         if nearest and nearest not in picked:
             picked.insert(0, nearest)
     return " ".join(picked)
+
+
+@dataclass(frozen=True)
+class Broken:
+    """A premise of the question a candidate span breaks, and what the report says instead."""
+
+    check: str
+    """'place', 'role', 'notname', 'meeting', 'unit', 'people', 'amount', 'year', 'figure',
+    'nofigure' or 'period'."""
+    found: str
+    """What the report has in its place: the role before the name ('市委书记'), the span's
+    unit class ('money'), the year it speaks of ('2022'), the report's place ('泉州')."""
+
+
+_COMPARED_YEAR = re.compile(r"(?:比|较|同|与|相比|对比)$")
+_NEW_IN_YEAR = re.compile(r"新增|新建|新认定|新获|新培育|新引进|新开工|\bnew\b|\bnewly\b|\badded\b")
+_CUMULATIVE = re.compile(r"累计|总数|共有|总计")
+_BARE_YEAR = re.compile(r"(?:19|20)\d{2}年?")
+_NOT_A_NAME = re.compile(r"[0-9０-９]|^第")
+_HOW_MANY = re.compile(r"多少|\bhow (?:many|much)\b")
+_ANY_FIGURE = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半双]")
+_CLAUSE_STOPS = "，,；;。！？!?\n"
+ROLE_REACH = 16
+"""Characters before a name searched for the office that governs it ('市委副书记、市长X')."""
+
+
+def place_agreement(places: tuple[str, ...], doc_place: str | None, passage: str) -> float:
+    """+1 when the span's report is about a place the question asks about, 0 when the text
+    around it names one (a county's own sentence in a city's report), -1 when neither: a
+    county or city a report only names elsewhere is not the report's city.
+
+    Args:
+        places: the question's places (`QuestionTerms.places`), Simplified.
+        doc_place: the report's place (`ingest.metadata.report_place`), '' or None if unknown.
+        passage: the normalised text around the span (its sentence and what precedes it).
+    """
+    if not places:
+        return 0.0
+    if doc_place and place_stem(doc_place) in {place_stem(p) for p in places}:
+        return 1.0
+    return 0.0 if any(p in passage for p in places) else -1.0
+
+
+def role_before_span(premises: Premises, before: str) -> Broken | None:
+    """The office written just before a name when it is not the one asked ('市委书记'
+    before 陈伟俊 answers no question about a mayor); None when it is, or none is written.
+    Offices joined by '、' all govern the name ('市委副书记、市长X')."""
+    if premises.role is None:
+        return None
+    found = list(ROLE_IN_TEXT.finditer(before))
+    if not found or len(before) - found[-1].end() > 2:
+        return None
+    chain = [found[-1]]
+    for match in reversed(found[:-1]):
+        if chain[-1].start() - match.end() > 2:
+            break
+        chain.append(match)
+    if premises.role in {TEXT_ROLE[m.group(0)] for m in chain}:
+        return None
+    start = chain[-1].start()
+    start -= 2 if before[max(0, start - 2):start] in ("市委", "县委", "区委", "省委", "政府") else 0
+    return Broken("role", before[start:])
+
+
+def unit_of_span(premises: Premises, span: str, after: str) -> Broken | None:
+    """The span's unit class when the question's measure wants another (an income in 元
+    for a population)."""
+    if not premises.units:
+        return None
+    unit = unit_class(span, after)
+    return Broken("unit", unit) if unit and unit not in premises.units else None
+
+
+def year_of_span(question: Question, before: str) -> Broken | None:
+    """For a figure asked of one year, the year the span's own clause run speaks of when it
+    is another and the sentence names both ('从2012年的X增长到2022年的Y': Y is 2022's);
+    a year after 比/较 is a comparison, not the span's."""
+    if not question.years or question.answer_type not in ("number", "percent"):
+        return None
+    years = [m for m in _YEAR.finditer(before) if not _COMPARED_YEAR.search(before[:m.start()])]
+    if not years or years[-1].group(0) in question.years:
+        return None
+    if not any(m.group(0) in question.years for m in years):
+        return None
+    return Broken("year", years[-1].group(0))
+
+
+def figure_is_a_year(question: Question, premises: Premises, span: str) -> Broken | None:
+    """A year ('2030年') given for a figure asked, or a span with no figure at all ('以上'),
+    when the question asks 'how many' or names a measure ('哪几场' asks for things, '哪几个
+    年份' for years)."""
+    if question.answer_type not in ("number", "percent") or \
+            not (premises.units or _HOW_MANY.search(question.normalised)):
+        return None
+    if _BARE_YEAR.fullmatch(span.strip()):
+        return Broken("figure", span.strip())
+    return None if _ANY_FIGURE.search(span) else Broken("nofigure", span.strip())
+
+
+def cumulative_for_new(question: Question, clause: str) -> Broken | None:
+    """A running total ('累计') given for what a year added ('2023年新增多少')."""
+    if question.years and _NEW_IN_YEAR.search(question.normalised) and _CUMULATIVE.search(clause) \
+            and not _NEW_IN_YEAR.search(clause):
+        return Broken("period", "cumulative")
+    return None
+
+
+def clause_around(norm: str, start: int, end: int, reach: int = 120) -> tuple[str, str]:
+    """(the text from the span's sentence start, or `reach` characters back, up to the span;
+    the clause that holds the span, between , ; and sentence ends)."""
+    left = max(0, start - reach)
+    sentence_start = max((norm.rfind(c, left, start) for c in "。！？!?\n"), default=-1)
+    before = norm[max(left, sentence_start + 1):start]
+    clause_start = max((norm.rfind(c, left, start) for c in _CLAUSE_STOPS), default=-1) + 1
+    stops = [i for c in _CLAUSE_STOPS if (i := norm.find(c, end, end + reach)) >= 0]
+    return before, norm[max(left, clause_start):min(stops, default=min(len(norm), end + reach))]
+
+
+def amount_of_span(premises: Premises, clause: str) -> Broken | None:
+    """The amount the span's clause gives when the question asks for another (居民收入 for
+    生产总值, 生产总值 for 工业增加值)."""
+    if not premises.amounts:
+        return None
+    named = amounts_named(clause)
+    return Broken("amount", "、".join(sorted(named))) if named and not named & premises.amounts else None
+
+
+def not_a_name(question: Question, span: str) -> Broken | None:
+    """A figure or an ordinal ('第十九届') given for a person asked."""
+    return Broken("notname", span.strip()) if question.answer_type == "person" and _NOT_A_NAME.search(span) else None
+
+
+def people_of_span(premises: Premises, clause: str) -> Broken | None:
+    """The kinds of people the span's clause counts when the question counts others (市委委员
+    for 党员, 出席 for 列席)."""
+    if not premises.people:
+        return None
+    named = people_counted(clause)
+    return Broken("people", "、".join(sorted(named))) if named and not named & premises.people else None
+
+
+def meeting_of_span(premises: Premises, around: str, lede: str) -> Broken | None:
+    """The meeting a report is about (the first its opening names) when it is not the one
+    asked and the span's sentence does not name the asked one either: the date in the
+    report on 十三届九次全会 answers nothing about 八次."""
+    asked = premises.meeting
+    if asked is None or any(_same_meeting(asked, m) for m in meetings_in(around)):
+        return None
+    named = meetings_in(lede)
+    return Broken("meeting", named[0].chinese()) if named and not _same_meeting(asked, named[0]) else None
+
+
+def _same_meeting(asked, named) -> bool:
+    return named.session == asked.session and named.congress == asked.congress and \
+        (asked.term is None or named.term in (None, asked.term))
+
+
+_CITY_OFFICE = re.compile(r"(?P<place>[\u4e00-\u9fff]{2,3}?)?市(?:委|政府)?$")
+
+
+def office_of_another_place(premises: Premises, places: tuple[str, ...], doc_place: str | None,
+                            before: str) -> Broken | None:
+    """For a 'who' question about a place, the office before the name when it is another
+    place's: '泉州市委书记' for 南安, or a bare '市委书记' (the report's own city) in a report
+    about another city than the one asked (莲都区 in the Lishui report)."""
+    if premises.role is None or not places:
+        return None
+    found = list(ROLE_IN_TEXT.finditer(before))
+    if not found or len(before) - found[-1].end() > 2:
+        return None
+    owner = before[max(0, found[-1].start() - 6):found[-1].start()]
+    stems = {place_stem(p) for p in places}
+    city = _CITY_OFFICE.search(owner) or (_CITY_OFFICE.search(owner + "市") if found[-1].group(0).endswith("市长")
+                                          else None)
+    if any(stem in owner for stem in stems) or city is None:
+        return None
+    other = city["place"] if city["place"] and city["place"] not in ("全", "本") else doc_place
+    if other and place_stem(other) not in stems:
+        return Broken("place", place_stem(other))
+    return None

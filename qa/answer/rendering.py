@@ -25,12 +25,14 @@ def converted_rendering(answer_text: str, question: str) -> str | None:
 
 
 def render_answer(answer: Answer) -> str:
-    """Several lines: the answer (or not-found), confidence, numbered citations."""
+    """Several lines: the answer (or not-found and why), confidence, numbered citations."""
     lines = [f"Q: {answer.question}"]
     if answer.asked_as and answer.asked_as != answer.question:
         lines.append(f"   (asked as: {answer.asked_as})")
     if answer.abstained:
         lines.append(f"A: {NOT_FOUND} (confidence {answer.confidence:.2f})")
+        if answer.reason:
+            lines.append(f"   {answer.reason}")
         if answer.passages:
             lines.append("Closest passages:")
             for i, p in enumerate(answer.passages[:3], 1):

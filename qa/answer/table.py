@@ -2,14 +2,14 @@
 
 Built from `Answer.to_dict()`, the same JSON `qa ask --json` prints, so a batch file and
 `--json` never disagree. The first citation supports the answer; other candidates are
-joined into one cell. A question that could not be asked keeps its row, with the reason in
+joined into one cell; an abstention says why in `reason`. A question that could not be asked keeps its row, with the reason in
 `error` and the answer cells empty.
 """
 
 from __future__ import annotations
 
-ROW_FIELDS = ("question", "answer", "confidence", "abstained", "title", "doc", "start", "end", "quote",
-              "page", "other_candidates", "error")
+ROW_FIELDS = ("question", "answer", "confidence", "abstained", "reason", "title", "doc", "start", "end",
+              "quote", "page", "other_candidates", "error")
 """The columns of an answer row, in order."""
 
 
@@ -18,7 +18,7 @@ def answer_row(answer: dict) -> dict:
     cited = answer["citations"][0] if answer["citations"] else {}
     others = " · ".join(f"{c['text']} ({c['title']}, {c['confidence']:.2f})" for c in answer["other_candidates"])
     return {"question": answer["question"], "answer": answer["answer"], "confidence": answer["confidence"],
-            "abstained": answer["abstained"], "title": cited.get("title"), "doc": cited.get("doc"),
+            "abstained": answer["abstained"], "reason": answer.get("reason"), "title": cited.get("title"), "doc": cited.get("doc"),
             "start": cited.get("start"), "end": cited.get("end"), "quote": cited.get("quote"),
             "page": cited.get("page"), "other_candidates": others or None, "error": None}
 

@@ -34,9 +34,13 @@ BENCH_TYPE = "open"
 RATE_DIGITS = 4
 """Decimals kept for rates (EM, F1, recall...) in the metrics object."""
 
-METRIC_KEYS = ("n", "em", "f1", "doc_accuracy", "recall_at_1", "recall_at_5", "mrr",
-               "abstain_precision", "abstain_recall", "latency_p50_ms", "latency_p95_ms")
+METRIC_KEYS = ("n", "em", "f1", "f1_answerable", "doc_accuracy", "recall_at_1", "recall_at_5", "mrr",
+               "abstain_precision", "abstain_recall", "confident_wrong", "latency_p50_ms", "latency_p95_ms")
 """The metrics of every group, in table order."""
+
+CONFIDENT = 0.4
+"""Answers at this confidence or more are shown as "high": `confident_wrong` counts those
+that are wrong (character F1 under 0.5, or any answer to an unanswerable question)."""
 
 
 @dataclass(frozen=True)
@@ -171,12 +175,15 @@ def summarise(records: list[dict]) -> dict:
     return {
         "n": len(records),
         "em": _mean(r["em"] for r in records), "f1": _mean(r["f1"] for r in records),
+        "f1_answerable": _mean(r["f1"] for r in records if r["gold_answers"]),
         "doc_accuracy": _mean(r["doc_hit"] for r in records),
         "recall_at_1": _mean(r["hit_at_1"] for r in records),
         "recall_at_5": _mean(r["hit_at_5"] for r in records),
         "mrr": _mean(r["rr"] for r in records),
         "abstain_precision": _round(abstain_precision(abstained, unanswerable)),
         "abstain_recall": _round(abstain_recall(abstained, unanswerable)),
+        "confident_wrong": sum(1 for r in records if not r["abstained"] and r["confidence"] >= CONFIDENT
+                               and (not r["gold_answers"] or r["f1"] < 0.5)),
         "latency_p50_ms": _round(percentile(latencies, 50), 1),
         "latency_p95_ms": _round(percentile(latencies, 95), 1),
     }

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-COLUMNS = (("n", "n"), ("em", "EM"), ("f1", "F1"), ("doc_accuracy", "DocAcc"),
+COLUMNS = (("n", "n"), ("em", "EM"), ("f1", "F1"), ("f1_answerable", "F1ans"), ("doc_accuracy", "DocAcc"),
            ("recall_at_1", "R@1"), ("recall_at_5", "R@5"), ("mrr", "MRR"),
-           ("abstain_precision", "AbsP"), ("abstain_recall", "AbsR"),
+           ("abstain_precision", "AbsP"), ("abstain_recall", "AbsR"), ("confident_wrong", "Wrong≥.4"),
            ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"))
 """Table columns: metric key and heading."""
 
@@ -36,7 +36,7 @@ def format_cell(key: str, value) -> str:
     """A metric as shown: count as is, ms with no decimals, rates as percent, None as '-'."""
     if value is None:
         return "-"
-    if key == "n":
+    if key in ("n", "confident_wrong"):
         return str(value)
     if key.endswith("_ms"):
         return f"{value:.0f}"

@@ -151,14 +151,15 @@ def answer_of(content: str) -> str | None:
 def message_content(answer: Answer) -> str:
     """The reply: the answer with its citations as numbered footnotes (title and quoted
     sentence), the standalone question when a follow-up was written out; or the "not found"
-    sentence in the question's language with the closest passages."""
+    sentence in the question's language with its reason and the closest passages."""
     language = detect_language(answer.question)
     asked = (f"\n\n_{ASKED_AS[language]}: {answer.asked_as}_" if answer.asked_as and
              answer.asked_as != answer.question else "")
     if answer.abstained:
         closest = "\n".join(f"{i}. {shorten(p.text, 120)} — {p.title} ({p.doc}, {p.start}–{p.end})"
                             for i, p in enumerate(answer.passages[:CLOSEST_SHOWN], 1))
-        return f"{NOT_FOUND[language]}{asked}" + (f"\n\n{CLOSEST[language]}\n{closest}" if closest else "")
+        reason = f" {answer.reason}" if answer.reason else ""
+        return f"{NOT_FOUND[language]}{reason}{asked}" + (f"\n\n{CLOSEST[language]}\n{closest}" if closest else "")
     marks = "".join(f"[^{i}]" for i in range(1, len(answer.citations) + 1))
     notes = "\n".join(f"[^{i}]: {c.title} — “{shorten(c.quote, 200)}” ({c.doc}, {c.start}–{c.end}"
                       + (f", page {c.page}" if c.page else "") + ")"
@@ -192,7 +193,8 @@ def extras(answer: Answer) -> dict:
     """What the response adds to OpenAI's fields: the exact citations and other candidates of
     `/api/ask`, with the question answered, the confidence and whether it abstained."""
     body = answer.to_dict()
-    return {key: body[key] for key in ("citations", "other_candidates", "asked_as", "confidence", "abstained")}
+    return {key: body[key] for key in ("citations", "other_candidates", "asked_as", "confidence", "abstained",
+                                       "reason")}
 
 
 def stream(request: ChatRequest, answer: Answer, history: list[dict]) -> StreamingResponse:

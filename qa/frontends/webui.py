@@ -8,6 +8,7 @@ right. `state` is the live service (`qa.service.LiveAssistant`) or anything with
 Gradio is imported at its top.
 """
 
+import concurrent.futures
 import html
 import re
 from pathlib import Path
@@ -41,6 +42,9 @@ UI_CONCURRENCY = 2
 
 UPLOAD_CACHE_SECONDS = 3600
 """Gradio's copies of uploaded files are deleted after this long (the index keeps its own)."""
+
+UPLOAD_STATUS_SECONDS = 1.0
+"""How often an upload's status line is renewed while it is indexed or waits for another."""
 
 EXAMPLES = ("2023年泉州开工重点项目多少个？", "泉州市委十三屆九次全會有多少名市委委員出席?",
             "Who is the Party secretary of Wenzhou?")
@@ -103,6 +107,8 @@ def answer_html(answer: dict) -> str:
     asked = f'<div class="qa-asked">asked as: {_text(asked)}</div>' if asked != answer["question"] else ""
     if answer["abstained"]:
         head = f'<span class="qa-none">{NOT_FOUND}</span>{_badge(answer["confidence"])}'
+        if answer.get("reason"):
+            head += f'<div class="qa-reason">{_text(answer["reason"])}</div>'
         items = "".join(
             f'<li><details><summary>{_text(shorten(p["text"], 40))}</summary>'
             f'<div class="qa-quote">{_text(p["text"])}</div><div class="qa-cite-title">{_text(p["title"])}</div>'
@@ -253,7 +259,7 @@ def _connect(ui, handle) -> None:
     ui.new.click(lambda: ([], *handle.clear()), None, [ui.chat, ui.answers, ui.current, ui.sources, ui.source],
                  **private)
     ui.upload.upload(handle.add_report, [ui.upload, ui.docs], [ui.status, ui.table, ui.docs, ui.remove_choice],
-                     concurrency_limit=1, **private)
+                     concurrency_limit=UI_CONCURRENCY, **private)  # a second upload shows what it waits for
     ui.remove.click(handle.remove_report, [ui.remove_choice, ui.docs],
                     [ui.status, ui.table, ui.docs, ui.remove_choice], concurrency_limit=1, **private)
     ui.demo.load(handle.refresh_documents, None, [ui.table, ui.docs, ui.remove_choice], **private)
@@ -326,14 +332,29 @@ class PageHandlers:
             return
         name = Path(path).name
         yield _status(f"Indexing {name}…", "busy"), gr.skip(), gr.skip(), gr.skip()
-        try:
-            entry = self.state.add_report(name, Path(path).read_bytes())
-        except QAError as exc:
-            gr.Warning(_message(exc), title="Report not added")
-            yield _status(str(exc), "error"), gr.skip(), gr.skip(), gr.skip()
-            return
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="upload") as pool:
+            job = pool.submit(self.state.add_report, name, Path(path).read_bytes())
+            while True:
+                try:
+                    entry = job.result(timeout=UPLOAD_STATUS_SECONDS)
+                    break
+                except TimeoutError:
+                    yield _status(self.upload_progress(name), "busy"), gr.skip(), gr.skip(), gr.skip()
+                except QAError as exc:
+                    gr.Warning(_message(exc), title="Report not added")
+                    yield _status(str(exc), "error"), gr.skip(), gr.skip(), gr.skip()
+                    return
         yield _status(f"Added {entry['id']} ({entry['chunks']} chunks): it is searchable now.", "ok"), \
             *self.document_updates(selected)
+
+    def upload_progress(self, name: str) -> str:
+        """What an upload of `name` is doing: indexed (for how long), or waiting for another."""
+        changes = getattr(self.state, "changes", list)()
+        running = changes[0] if changes else None
+        if running is None or running["document"].endswith(f"/{name}"):
+            return f"Indexing {name}… ({running['seconds'] if running else 0:.0f} s)"
+        return (f"Waiting for {running['document']} to finish {running['state']} "
+                f"({running['seconds']:.0f} s so far); {name} follows…")
 
     def remove_report(self, doc_id, selected):
         """The Remove button: the document taken out, then the document lists renewed."""
@@ -444,6 +465,7 @@ CSS = """
 .qa-head { display: flex; align-items: baseline; gap: 8px; flex-wrap: wrap; }
 .qa-span { font-size: 1.2rem; font-weight: 700; }
 .qa-none { font-weight: 600; }
+.qa-reason { margin-top: 0.25rem; }
 .qa-ref { color: var(--color-accent); font-weight: 600; }
 .qa-badge { font-size: 0.75rem; padding: 1px 8px; border-radius: 999px; font-weight: 600; white-space: nowrap; }
 .qa-high { background: #dcfce7; color: #166534; }

@@ -114,6 +114,12 @@ def read_context(question: str, answer: str | None, before: Context | None, chin
     return Context(question, parsed, places, meeting, meeting_text, person, answer)
 
 
+def meetings_in(norm: str) -> list[Meeting]:
+    """Every meeting a normalised Chinese text names with its session ('市委十三届八次全会')."""
+    return [Meeting(_chinese_number(m["term"]), _chinese_number(m["session"]), m["congress"] == "人大")
+            for m in _ZH_MEETING.finditer(norm) if m["session"]]
+
+
 def read_slots(text: str, parsed: Question, chinese_of: ChineseOf) -> tuple[tuple[str, ...], Meeting | None, str | None]:
     """(places in Simplified Chinese, meeting, the meeting as written) of one question."""
     if parsed.language == "en":

@@ -15,9 +15,9 @@ from typing import Callable, Mapping
 
 from ..core import Document
 from ..textnorm import bigram_tokens, normalise_for_matching
-from .dictionary import chinese_words, common_words
+from .dictionary import chinese_words, common_words, proper_nouns
 from .glossary import chinese_terms, unmatched_words
-from .names import chinese_names, find_pinyin_cached
+from .names import chinese_names, find_pinyin_cached, tagged
 from .questions import Question, content_bigrams
 
 
@@ -35,6 +35,14 @@ class QuestionTerms:
     """What the question is searched with besides its own text: `found` plus the CC-CEDICT
     words for all its English words (钥匙 for 'key'): noise to the reader, but in BM25
     they ranked the answer's passage first more often."""
+    uncovered: tuple[str, ...] = ()
+    """Names, as the question writes them, that no report mentions and that rule out every
+    report (厦门, Xiamen): the reason given when nothing is found."""
+    places: tuple[str, ...] = ()
+    """The places the question asks about that some report mentions, in Simplified Chinese
+    (泉州 for 'Quanzhou' too; not the common words jieba tags as places, 城镇 'cities and
+    towns'): a span must come from a report about one of them, or from a sentence that names
+    one (`answer.checks.place_agreement`)."""
 
     def allows(self, doc_id: str) -> bool:
         """Whether `doc_id` mentions every name the question relies on."""
@@ -48,7 +56,8 @@ def find_terms(question: Question, normalised: Mapping[str, str], documents: Map
     A name no document mentions only counts when it is no common word (jieba tags 海湾
     'bay' and 上门 'to drop in' as places: `dictionary.common_words`) and the question
     names nothing the reports do know (so '厦门' in a question about nothing else makes
-    every document fail, while a jieba false positive beside '泉州' is ignored); names
+    every document fail, while a jieba false positive beside '泉州' is ignored), or when it
+    is a place CC-CEDICT knows only as a proper noun (厦门 beside 城镇 too); names
     that no single document holds together are not required at all (jieba tags '惠及' a
     place, and only the Lishui report has it).
 
@@ -58,13 +67,16 @@ def find_terms(question: Question, normalised: Mapping[str, str], documents: Map
         documents: doc id → the document (its original text is matched by pinyin).
         corpus_text: all normalised text in one string, asked for by English questions only.
     """
-    required, unknown, found = [], [], []
+    required, unknown, found, places = [], [], [], []
+    place_names = set(chinese_names(question.normalised, tags=("ns",)))
     for name in chinese_names(question.normalised):
         docs = {d for d, norm in normalised.items() if name in norm}
         if docs:
             required.append(docs)
+            if name in place_names and name not in common_words():
+                places.append(name)
         elif name not in common_words():
-            unknown.append(docs)
+            unknown.append(name)
     for latin in question.latin_names:
         docs = set()
         for doc_id, doc in documents.items():
@@ -72,11 +84,18 @@ def find_terms(question: Question, normalised: Mapping[str, str], documents: Map
             if chinese:
                 docs.add(doc_id)
                 found.append(chinese)
-        (required if docs else unknown).append(docs)
+                if is_place(normalise_for_matching(chinese)):
+                    places.append(normalise_for_matching(chinese))
+        if docs:
+            required.append(docs)
+        else:
+            unknown.append(latin)
     known = bool(required)
     if len(required) > 1 and not set.intersection(*required):
         required = []  # no report names them all: a tagger's false name ('惠及'), or several reports asked at once
-    if unknown and not known:
+    places_unknown = [name for name in unknown if name in place_names and name in proper_nouns()]
+    uncovered = tuple(unknown) if unknown and not known else tuple(places_unknown)
+    if uncovered:
         required.append(set())
     search = []
     if question.language == "en":
@@ -87,7 +106,13 @@ def find_terms(question: Question, normalised: Mapping[str, str], documents: Map
         search = list(chinese_words(question.text, [corpus_text()]))
     found = list(dict.fromkeys(found))
     return QuestionTerms(tuple(frozenset(docs) for docs in required), tuple(found),
-                         tuple(dict.fromkeys(found + search)))
+                         tuple(dict.fromkeys(found + search)), uncovered, tuple(dict.fromkeys(places)))
+
+
+def is_place(chinese: str) -> bool:
+    """Whether jieba reads `chinese` (a name found for a romanised one) as one place name."""
+    words = tagged(chinese)
+    return len(words) == 1 and words[0][1] == "ns" and chinese not in common_words()
 
 
 _LATIN_OR_DIGITS = re.compile(r"[0-9a-z.%]+")

@@ -30,6 +30,8 @@ _CLAUSE_MARKS = ",，、；;"
 _CLAUSE_BREAK = re.compile(f"[{_CLAUSE_MARKS}]")
 _CLAUSE_EDGE = re.compile(f"[{_CLAUSE_MARKS}。！？!?\n]")
 """Where a clause ends: at a clause break or at the end of its sentence."""
+_INTO_YEAR = re.compile(r"(?:(?:增长|增長|增加|提高|提升|上升|下降|减少|減少|降低)?(?:到|至)|，|,)?(?:19|20)\d{2}年")
+"""Where a figure's span runs on into another year ('增长到2022年', '到2025年')."""
 _QUOTED_RUN = re.compile(r"[”」』\"]\s*[“「『\"]")
 _QUOTES = re.compile(r"[”」』“「『\"]+")
 _ITEM_BREAK = re.compile(r"[、，,；;]")
@@ -47,6 +49,9 @@ class ScoredSpan:
     passage_rank: int
     features: dict
     confidence: float
+    broken: object = None
+    """The question's premise this span breaks (an `answer.checks.Broken`: then it is no
+    answer, only a reason), or None."""
 
 
 def span_features(reader_score: float, null_score: float, passage_rank: int, year: float,
@@ -123,13 +128,16 @@ def figure_length(answer_type: str, text: str) -> int:
     """How much of a span to keep. For a figure question, a span that runs from its first
     figure over a clause break into another figure ('240个,建成重点项目150个',
     '4000名、医疗床位1549张') ends at the break: the reader often runs on through a list
-    of figures, and the first is the one it started at. Other spans are kept whole (a
-    date question may ask for '2025年、2027年、2030年')."""
+    of figures, and the first is the one it started at; so does one that runs on into
+    another year's figure ('4814亿元增长到2022年1.2万亿元' → '4814亿元'). Other spans are
+    kept whole (a date question may ask for '2025年、2027年、2030年')."""
     if answer_type not in ("number", "percent"):
         return len(text)
     first = _ARABIC.search(text)
     cut = _CLAUSE_BREAK.search(text, first.end()) if first else None
-    return cut.start() if cut and _ARABIC.search(text, cut.end()) else len(text)
+    keep = cut.start() if cut and _ARABIC.search(text, cut.end()) else len(text)
+    another_year = _INTO_YEAR.search(text, first.end()) if first else None
+    return min(keep, another_year.start()) if another_year and another_year.start() > 0 else keep
 
 
 def confidence_of(features: dict, coefficients: dict, intercept: float) -> float:

@@ -1,0 +1,121 @@
+"""Why nothing was found, in the question's language: a place no report covers, or the
+premise the closest candidate broke (`checks.Broken`), or too little confidence. The
+reason names only what a check found; the report's own words (the span, the office
+before a name) are quoted as written, the rest follows the question's script.
+"""
+
+from __future__ import annotations
+
+from ..question.names import romanised
+from ..question.premises import Premises
+from ..question.questions import Question
+from ..question.terms import QuestionTerms
+from ..reader.scoring import ScoredSpan
+from ..textnorm import to_traditional
+
+UNIT_NAMES = {"people": ("a number of people", "人数"), "money": ("an amount of money", "金额"),
+              "percent": ("a percentage", "百分比"), "area": ("an area", "面积"), "weight": ("a weight", "重量"),
+              "count": ("a number of things", "个数"), "ratio": ("a multiple", "倍数"),
+              "ordinal": ("an ordinal", "序数")}
+
+EN = {
+    "uncovered": "No report covers {names}.",
+    "place": "No report is about {place}; the closest answer, {span}, comes from the report on {found}.",
+    "role": "The reports name no {role}{of_place}; closest: {found}{span} (“{sentence}”).",
+    "unit": "No figure of the kind asked is given; the closest, {span}, is {found}, not {wanted}.",
+    "people": "The reports count {found} there, not {wanted}; closest: {span}.",
+    "amount": "The closest figure, {span}, is {found}, not {wanted}.",
+    "notname": "The closest passage gives no name ({span}).",
+    "meeting": "The closest passage is about {found}, not the meeting asked; closest: {span}.",
+    "year": "The reports give {found} ({span}), not {years}.",
+    "figure": "The closest passage gives a year ({span}), not the figure asked.",
+    "nofigure": "The closest passage gives no figure ({span}).",
+    "period": "The reports give a cumulative total ({span}), not what {years} added.",
+    "weak": "No passage states it clearly; the closest guess, {span}, scored {confidence:.2f} "
+            "(answers need {threshold:.2f}).",
+    "nothing": "No passage of the reports answers it.",
+}
+ZH = {
+    "uncovered": "没有报告涉及{names}。",
+    "place": "没有关于{place}的报告；最接近的答案“{span}”出自关于{found}的报告。",
+    "role": "报告没有提到{place}{role}；最接近的是{found}{span}（“{sentence}”）。",
+    "unit": "报告没有给出所问的数字；最接近的“{span}”是{found}，不是{wanted}。",
+    "people": "报告在此统计的是{found}，不是{wanted}；最接近的是“{span}”。",
+    "amount": "最接近的数字“{span}”是{found}，不是{wanted}。",
+    "notname": "最接近的段落没有给出人名（{span}）。",
+    "meeting": "最接近的段落说的是{found}，不是所问的会议；最接近的是“{span}”。",
+    "year": "报告给出的是{found}年的数字（{span}），不是{years}年的。",
+    "figure": "最接近的段落给出的是年份（{span}），不是所问的数字。",
+    "nofigure": "最接近的段落没有给出数字（{span}）。",
+    "period": "报告给出的是累计数（{span}），不是{years}年新增的。",
+    "weak": "没有段落明确回答这个问题；最接近的猜测“{span}”置信度为{confidence:.2f}（回答需要{threshold:.2f}）。",
+    "nothing": "报告中没有段落回答这个问题。",
+}
+NO_WORDS = "The question has no words to look up."
+"""The reason for a question of emoji or punctuation only (it has no language to answer in)."""
+
+QUOTED = ("span", "sentence")
+"""Fields quoted from a report, never converted to the question's script (and `found` for
+an office, which is the report's own words)."""
+
+
+def not_found_reason(question: Question, terms: QuestionTerms, premises: Premises,
+                     candidates: list[ScoredSpan], broken: list[ScoredSpan], threshold: float,
+                     sentence_of) -> str:
+    """The one-sentence reason for an abstention.
+
+    Args:
+        candidates: the spans that broke no premise, best first.
+        broken: the spans that broke one (`ScoredSpan.broken`), best first.
+        sentence_of: span → the sentence that holds it, as written.
+    """
+    english = question.language == "en"
+    best = candidates[0] if candidates else None
+    if terms.uncovered:
+        return _say(question, "uncovered", names=_join(terms.uncovered, english))
+    if broken and (best is None or broken[0].confidence >= best.confidence):
+        span = broken[0]
+        what = span.broken
+        fields = {"span": span.text, "found": what.found, "years": _join(question.years, english)}
+        place = terms.places[0] if terms.places else ""
+        if what.check == "place":
+            fields["place"] = _place(question, terms)
+            fields["found"] = (romanised(what.found) if english else what.found) or "another place"
+        elif what.check == "role":
+            fields.update(role=premises.role if english else premises.role_words, place=place,
+                          of_place=f" of {_place(question, terms)}" if place else "",
+                          sentence=sentence_of(span))
+        elif what.check == "unit":
+            found, wanted = UNIT_NAMES[what.found], [UNIT_NAMES[u] for u in sorted(premises.units)]
+            fields.update(found=found[0 if english else 1],
+                          wanted=(" or " if english else "或").join(w[0 if english else 1] for w in wanted))
+        elif what.check == "people":
+            fields["wanted"] = _join(sorted(premises.people), english)
+        elif what.check == "amount":
+            fields["wanted"] = _join(sorted(premises.amounts), english)
+        return _say(question, what.check, keep=QUOTED + (("found",) if what.check == "role" else ()), **fields)
+    if best is not None:
+        return _say(question, "weak", span=best.text, confidence=best.confidence, threshold=threshold)
+    return _say(question, "nothing")
+
+
+def _say(question: Question, key: str, keep: tuple[str, ...] = QUOTED, **fields) -> str:
+    """The reason `key` filled in, in the question's language and script (`keep`: fields
+    left as written)."""
+    if question.language == "en":
+        return EN[key].format(**fields)
+    template = ZH[key]
+    if question.language == "zh-Hant":
+        template = to_traditional(template)
+        fields = {k: v if k in keep or not isinstance(v, str) else to_traditional(v) for k, v in fields.items()}
+    return template.format(**fields)
+
+
+def _place(question: Question, terms: QuestionTerms) -> str:
+    """The place asked about, as the question's language writes it."""
+    place = terms.places[0] if terms.places else ""
+    return romanised(place) if question.language == "en" and place else place
+
+
+def _join(words, english: bool) -> str:
+    return (", " if english else "、").join(words)

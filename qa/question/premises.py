@@ -1,0 +1,185 @@
+"""What a question takes for granted: the office it asks about, the kind of unit its
+answer is counted in, the people it counts and the meeting it names. `answer.checks` holds each candidate span to them, and a broken
+premise becomes the reason shown with "not found".
+
+The word lists are this genre's general vocabulary (offices of a Party committee and a
+government; what work reports count and in which units), not any one report's words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .followups import Meeting, read_slots
+from .questions import Question
+
+ROLES = {
+    "deputy secretary": ("副书记",), "secretary": ("书记",), "deputy mayor": ("副市长",), "mayor": ("市长",),
+    "county head": ("县长",), "district head": ("区长",), "governor": ("省长",), "director": ("主任",),
+    "chair": ("主席",), "minister": ("部长",), "bureau head": ("局长",), "group leader": ("组长",),
+}
+"""Offices a 'who' question may ask for, as the reports write them."""
+
+_ZH_ROLE = re.compile(r"(?:市委|县委|区委|省委|纪委|政协|人大常委会|人大|政府|督导组)?"
+                      r"(副书记|书记|副市长|市长|县长|区长|省长|主任|主席|部长|局长|组长)")
+_EN_ROLES = [("deputy secretary", r"\bdeputy (?:party )?secretary\b"), ("secretary", r"\bsecretary\b"),
+             ("deputy mayor", r"\bdeputy mayor\b|\bvice[- ]mayor\b"), ("mayor", r"\bmayor\b"),
+             ("county head", r"\bcounty (?:head|magistrate|chief)\b"), ("district head", r"\bdistrict (?:head|chief)\b"),
+             ("governor", r"\bgovernor\b"), ("director", r"\bdirector\b"), ("chair", r"\bchair(?:man|woman|person)?\b"),
+             ("minister", r"\bminister\b"), ("group leader", r"\b(?:group|team) leader\b")]
+ROLE_IN_TEXT = re.compile(r"副书记|书记|常务副市长|副市长|市长|副县长|县长|副区长|区长|副省长|省长|副主任|主任|"
+                          r"副主席|主席|副部长|部长|副局长|局长|副组长|组长|记者|通讯员|编辑|作者")
+"""Offices as they stand before a name in a report ('市委书记张毅恭', '市长吴晓东'), and the
+bylines of the paper that printed it ('记者:杨世朋': a reporter is no office holder)."""
+TEXT_ROLE = {"副书记": "deputy secretary", "书记": "secretary", "常务副市长": "deputy mayor",
+              "副市长": "deputy mayor", "市长": "mayor", "县长": "county head", "区长": "district head",
+              "省长": "governor", "主任": "director", "副县长": "deputy county head",
+             "副区长": "deputy district head", "副省长": "deputy governor", "副主任": "deputy director",
+             "主席": "chair", "副主席": "deputy chair", "部长": "minister", "副部长": "deputy minister",
+             "局长": "bureau head", "副局长": "deputy bureau head", "组长": "group leader", "副组长": "deputy group leader",
+             "记者": "reporter", "通讯员": "reporter", "编辑": "editor", "作者": "author"}
+
+UNITS = {
+    "people": "人|万人|名|位|人次|万人次",
+    "money": "元|万元|亿元|万亿元|美元|亿美元|万美元",
+    "percent": "%|％|个百分点|百分点",
+    "area": "亩|万亩|平方公里|平方米|万平方米|公顷",
+    "weight": "吨|万吨|千克|公斤",
+    "count": "个|家|项|所|座|条|件|批|处|台|种",
+    "ratio": "倍",
+}
+"""Unit classes, each the units a figure of that class is written in."""
+
+_ZH_MEASURES = [
+    ("ratio", r"几倍|多少倍"),
+    ("people", r"人口|人数|党员|就业|职工|学生|人才|游客|旅客|代表(?!大会)|委员(?!会)|常委(?!会)|干部|多少人|几人|多少名|"
+               r"几名|多少位|几位"),
+    ("money", r"收入|生产总值|gdp|产值|投资|营收|税收|财政|消费品零售|零售额|金额|资金|总额|多少元|多少钱|多少亿|多少万元"),
+    ("area", r"面积|耕地|多少亩|几亩|平方公里"),
+    ("weight", r"产量|多少吨|几吨"),
+]
+_EN_MEASURES = [
+    ("ratio", r"\bhow many times\b|\bwhat multiple\b"),
+    ("people", r"\bpopulation\b|\bhow many (?:\w+ )?(?:people|persons|members|residents|workers|jobs|students|"
+               r"deputies|delegates|officials|tourists|visitors)\b|\bparty members\b|\bemployment\b"),
+    ("money", r"\bincome\b|\bgdp\b|\bgross (?:domestic|regional) product\b|\boutput value\b|\binvestment\b|"
+              r"\brevenue\b|\byuan\b|\bspending\b|\bexpenditure\b|\bretail sales\b"),
+    ("area", r"\barea\b|\bmu\b|\bhectares?\b|\bsquare (?:kilo)?met(?:re|er)s?\b"),
+    ("weight", r"\btons?\b|\btonnes?\b|\boutput of grain\b"),
+]
+_GROWTH = re.compile(r"增长|增速|增幅|提高|下降|比上年|同比|growth|grow|increase|rise|fall|rate")
+
+
+@dataclass(frozen=True)
+class Premises:
+    """What one question takes for granted (None where it takes nothing)."""
+
+    role: str | None
+    """The office asked about ('mayor', 'deputy secretary'), for a 'who' question."""
+    role_words: str | None
+    """That office as the question writes it (市长, 政协主席, 'mayor')."""
+    units: frozenset[str]
+    """The unit classes an answer may be counted in (人口 wants people); empty when any will do."""
+    people: frozenset[str] = frozenset()
+    """The kinds of people a 'how many' question counts, as the reports write them
+    (党员; 候补委员 and 出席), or empty (`COUNTED_PEOPLE`)."""
+    meeting: Meeting | None = None
+    """The meeting the question names with its session (十三届八次全会), or None."""
+    amounts: frozenset[str] = frozenset()
+    """The amounts of money a 'how much' question asks for, as the reports write them
+    (生产总值 for GDP, 人均生产总值 for GDP per head; `AMOUNTS`), or empty."""
+
+
+def read_premises(question: Question) -> Premises:
+    """The office a 'who' question asks for; the units, people and amounts a 'how many'
+    answer may be counted in; the meeting named."""
+    english = question.language == "en"
+    text = question.normalised
+    role = role_words = None
+    if question.answer_type == "person":
+        if english:
+            found = next(((name, m) for name, pattern in _EN_ROLES if (m := re.search(pattern, text))), None)
+            if found:
+                role, role_words = found[0], found[1].group(0)
+        elif found := _ZH_ROLE.search(text):
+            role_words = found.group(0)
+            role = next(name for name, words in ROLES.items() if found.group(1) in words)
+    units = frozenset()
+    if question.answer_type in ("number", "percent"):
+        units = next(({unit} for unit, pattern in (_EN_MEASURES if english else _ZH_MEASURES)
+                      if re.search(pattern, text)), set())
+        if units and (question.answer_type == "percent" or _GROWTH.search(text)):
+            units |= {"percent"}  # 'how much did income grow': a rate or an amount
+        elif question.answer_type == "percent":
+            units = {"percent"}
+        units = frozenset(units)
+    people = frozenset()
+    if question.answer_type == "number":
+        people = frozenset(people_counted(text) if not english else
+                           {chinese for pattern, chinese in _EN_PEOPLE if re.search(pattern, text)})
+    amounts = frozenset()
+    if question.answer_type in ("number", "percent"):
+        amounts = frozenset(amounts_named(text) if not english else
+                            {chinese for pattern, chinese in _EN_AMOUNTS if re.search(pattern, text)})
+        if amounts and english and _PER_HEAD.search(text):
+            amounts = frozenset(f"人均{amount}" for amount in amounts)
+    meeting = read_slots(question.text, question, lambda latin: None)[1]
+    return Premises(role, role_words, units, people,
+                    meeting if meeting is not None and meeting.session else None, amounts)
+
+
+AMOUNTS = re.compile(r"生产总值|gdp|增加值|收入|投资|产值|营业收入|营收|税收|零售额|支出|存款|贷款|外资|出口|进口")
+"""Amounts of money work reports give, told apart: a resident's income is no GDP."""
+_EN_AMOUNTS = [(r"\bgdp\b|\bgross (?:domestic|regional) product\b", "生产总值"), (r"\bincome\b", "收入"),
+               (r"\binvestment\b", "投资"), (r"\boutput value\b", "产值"), (r"\bvalue added\b", "增加值"),
+               (r"\bretail sales\b", "零售额"), (r"\bexports?\b", "出口"), (r"\bimports?\b", "进口")]
+_GDP = re.compile(r"gdp", re.IGNORECASE)
+_PER_HEAD = re.compile(r"人均|\bper[ -]capita\b|\bper (?:head|person|resident)\b")
+
+
+def amounts_named(norm: str) -> set[str]:
+    """The amounts (`AMOUNTS`) a normalised text names, GDP read as 生产总值, and per head
+    where 人均 stands before them (人均收入; 人均可支配收入 is read as 人均收入)."""
+    text = _GDP.sub("生产总值", norm.lower())
+    return {("人均" if re.search(r"人均[\u4e00-\u9fff]{0,4}$", text[:m.start()]) else "") + m.group(0)
+            for m in AMOUNTS.finditer(text)}
+
+
+COUNTED_PEOPLE = re.compile(r"候补委员|委员(?!会)|常委(?!会)|党员|代表(?!大会)|列席|出席|干部|职工|学生|教师|院士")
+"""Kinds of people work reports count, told apart: a count of committee members is no count
+of Party members, and those present (出席) are not those attending without a vote (列席)."""
+_EN_PEOPLE = [(r"\bparty members\b", "党员"), (r"\balternate members\b", "候补委员"),
+              (r"\bcommittee members\b|\bmembers of the (?:\w+ )*committee\b", "委员"),
+              (r"\bdeputies\b|\bdelegates\b", "代表")]
+_OFFICE_PREFIX = re.compile(r"市委|县委|区委|省委")
+
+
+def people_counted(norm: str) -> set[str]:
+    """The kinds of people (`COUNTED_PEOPLE`) a normalised text names: 候补市委委员 is read as
+    候补委员, 市委委员 as 委员."""
+    return set(COUNTED_PEOPLE.findall(_OFFICE_PREFIX.sub("", norm)))
+
+
+_UNIT_AFTER = re.compile(r"\s*(" + "|".join(sorted({u for units in UNITS.values() for u in units.split("|")},
+                                                   key=len, reverse=True)) + ")")
+_ORDINAL = re.compile(r"第[0-9一二三四五六七八九十百]+[届次期批轮]|[0-9一二三四五六七八九十百]+[届期]")
+_FIGURE_END = re.compile(r"[0-9０-９.．一二三四五六七八九十百千万亿两]$")
+
+
+def unit_class(span: str, after: str) -> str | None:
+    """The class of the unit a figure is counted in: the span's own last unit (a qualifier
+    such as 以上 may follow), or the one right after it when the span ends in a figure
+    ('7582' + '元...'), or 'ordinal' ('第十八届'); None when it names none."""
+    if _ORDINAL.fullmatch(span.strip()):
+        return "ordinal"
+    unit = None
+    for found in _UNIT_AFTER.finditer(span):
+        if span[found.end():].strip(" )）以上下左右余多") == "":
+            unit = found.group(1)
+    if unit is None and _FIGURE_END.search(span) and (found := _UNIT_AFTER.match(after)):
+        unit = found.group(1)
+    if unit is None:
+        return None
+    return next(name for name, units in UNITS.items() if unit in units.split("|"))
+

@@ -1,0 +1,152 @@
+"""Premise checks: a span that breaks what the question takes for granted (its place, the
+office it asks about, the unit of its measure, its year) is no answer, and the broken
+premise is the reason shown with "not found", in the question's language. Each check also
+has a case where it must not fire."""
+
+import json
+
+import pytest
+
+from qa.answer.checks import clause_around, cumulative_for_new, role_before_span, unit_of_span, year_of_span
+from qa.question.premises import read_premises, unit_class
+from qa.question.questions import analyse_question
+
+
+def premises_of(question: str):
+    return read_premises(analyse_question(question))
+
+
+@pytest.mark.parametrize("question,reason", [
+    ("厦门2024年城镇新增就业目标是多少？", "没有报告涉及厦门"),          # a city no report covers
+    ("廈門2024年城鎮新增就業目標是多少？", "沒有報告涉及廈門"),
+    ("Who is the Party secretary of Jinjiang?", "No report is about Jinjiang"),  # named only in passing
+    ("温州市长是谁？", "报告没有提到温州市长；最接近的是市委书记陈伟俊"),      # the secretary is no mayor
+    ("Who is the mayor of Wenzhou?", "The reports name no mayor of Wenzhou; closest: 市委书记陈伟俊"),
+    ("Who is Lishui's mayor?", "closest: 记者 麻萌楠"),                  # a reporter's byline is no office
+    ("麗水市的常住人口是多少？", "是金額，不是人數"),                       # an income is no population
+    ("2025年丽水GDP目标是多少？", "2030年"),                              # a year is no figure
+    ("泉州市委十三届八次全会是哪天开的?", "十三届九次全会"),              # another plenum's date
+    ("南安市的市委書記是誰?", "沒有關於南安市的報告"),                     # Quanzhou's secretary visiting it
+    ("泉州市委十三届九次全会有多少人列席?", "不是列席"),                   # those present are not those attending
+    ("泉州市政协主席是哪位?", "报告没有提到泉州市政协主席"),
+])
+def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason):
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.answer is None, answer.answer
+    assert reason in answer.reason
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("泉州2024年城镇新增就业目标是多少？", "8.5万人"),       # the place asked is the report's
+    ("丽水市委书记是谁？", "吴舜泽"),                          # 书记 asked, 书记 answers
+    ("Who is the Party secretary of Wenzhou?", "陈伟俊"),
+    ("泉州市委十三届九次全会有多少名市委委员出席?", "34人"),   # people asked, people counted
+    ("候补委员有多少名出席泉州市委十三届九次全会?", "8人"),    # 候补市委委员 counts as 候补委员
+    ("泉州全体居民人均可支配收入是全国的几倍?", "1.3倍"),       # a multiple, not the income itself
+    ("2012年泉州的地区生产总值是多少?", "4814億元"),           # cut before the run into 2022's figure
+])
+def test_a_kept_premise_still_answers(assistant, question, expected):
+    answer = assistant.ask(question)
+    assert not answer.abstained and expected in answer.answer
+    assert answer.reason is None
+
+
+def test_every_abstention_has_a_reason_in_the_questions_language(assistant):
+    for question, english in [("月球上的首都是哪里？", False), ("What is the GDP of Xiamen?", True)]:
+        answer = assistant.ask(question)
+        assert answer.abstained and answer.reason
+        assert answer.reason.isascii() == english
+
+
+@pytest.mark.parametrize("question,role,units", [
+    ("温州市长是谁？", "mayor", set()),
+    ("泉州市委副书记是谁？", "deputy secretary", set()),
+    ("Who is the deputy Party secretary of Lishui?", "deputy secretary", set()),
+    ("丽水常住人口有多少？", None, {"people"}),
+    ("泉州居民人均可支配收入增长多少？", None, {"money", "percent"}),
+    ("What was Quanzhou's GDP in 2022?", None, {"money"}),
+    ("泉州开工重点项目多少个？", None, set()),                # no measure with a unit class
+    ("温州市委常委会全面创新了几种思维？", None, set()),        # 常委会 is who counts, not what is counted
+])
+def test_premises_read_from_the_question(question, role, units):
+    premises = premises_of(question)
+    assert premises.role == role and premises.units == units
+
+
+@pytest.mark.parametrize("span,after,unit", [
+    ("7582元", "", "money"), ("8.5万", "人,城镇调查失业率", "people"), ("42名", "", "people"),
+    ("6.5%", "", "percent"), ("1.2万亿元", "", "money"), ("10家", "", "count"), ("建成", "", None),
+    ("20%以上", "", "percent"), ("第十八届", "", "ordinal"), ("1.3倍", "", "ratio"),
+])
+def test_the_unit_a_figure_is_counted_in(span, after, unit):
+    assert unit_class(span, after) == unit
+
+
+def test_role_checks_read_the_office_before_the_name():
+    mayor, deputy = premises_of("温州市长是谁？"), premises_of("泉州市委副书记是谁？")
+    assert role_before_span(mayor, "全会由市委常委会主持。市委书记").found == "市委书记"
+    assert role_before_span(mayor, "市委副书记、市长") is None           # offices joined by 、 all govern
+    assert role_before_span(deputy, "市委书记吴舜泽、市委副书记") is None
+    assert role_before_span(deputy, "市委书记") is not None
+    assert role_before_span(mayor, "市委书记强调，要") is None            # no office right before the span
+
+
+def test_office_place_people_and_meeting_checks():
+    from qa.answer.checks import meeting_of_span, office_of_another_place, people_of_span
+
+    nanan, wenzhou = premises_of("南安市的市委书记是谁？"), premises_of("温州市委书记是谁？")
+    assert office_of_another_place(nanan, ("南安",), "泉州", "泉州市委书记").found == "泉州"
+    assert office_of_another_place(nanan, ("南安",), "泉州", "全会由市委常委会主持，市委书记").found == "泉州"
+    assert office_of_another_place(nanan, ("南安",), "泉州", "南安市委书记") is None
+    assert office_of_another_place(wenzhou, ("温州",), "温州", "市委书记") is None
+    assert office_of_another_place(wenzhou, ("温州",), "温州", "省委书记") is None   # not a city's office
+    members, alternates = premises_of("出席全会的市委委员有多少人？"), premises_of("有多少名候补委员出席？")
+    assert people_of_span(members, "市委委员34人") is None
+    assert people_of_span(alternates, "候补市委委员8人") is None
+    assert people_of_span(alternates, "市委委员42名").found == "委员"
+    eighth = premises_of("泉州市委十三届八次全会是哪天开的?")
+    assert meeting_of_span(eighth, "全会今天上午举行", "中共泉州市委十三届九次全会举行").found == "十三届九次全会"
+    assert meeting_of_span(eighth, "全会今天上午举行", "市委十三届八次全会举行") is None
+    assert meeting_of_span(eighth, "充分肯定市委十三届八次全会以来的工作", "十三届九次全会") is None
+    ninth = premises_of("泉州市委十三届九次全会提出，泉州要争当哪方面的先行城市？")
+    assert meeting_of_span(ninth, "深入学习贯彻党的二十届二次全会精神", "中共泉州市委十三届九次全会举行") is None
+
+
+def test_amounts_and_names_are_told_apart():
+    from qa.answer.checks import amount_of_span, not_a_name
+    from qa.question.premises import amounts_named
+
+    assert amounts_named("全体居民人均可支配收入46707元") == {"人均收入"}
+    assert premises_of("What was Quanzhou's GDP in 2017?").amounts == {"生产总值"}
+    assert premises_of("What is Lishui's per capita GDP?").amounts == {"人均生产总值"}
+    gdp = premises_of("2022年泉州地区生产总值是多少？")
+    assert amount_of_span(gdp, "全体居民人均可支配收入46707元").found == "人均收入"
+    assert amount_of_span(gdp, "地区生产总值1.2万亿元") is None
+    assert amount_of_span(gdp, "增长6.5%") is None                   # the clause names no amount
+    who = analyse_question("谁在杭州亚运会上获得金牌？")
+    assert not_a_name(who, "第十九届").check == "notname" and not_a_name(who, "张毅恭") is None
+
+
+def test_year_and_period_checks_read_the_spans_own_clause():
+    asked_2012 = analyse_question("2012年泉州的地区生产总值是多少？")
+    before, _ = clause_around("从2012年的4814亿元增长到2022年的1.2万亿元。", 22, 28)
+    assert year_of_span(asked_2012, before).found == "2022"
+    before, _ = clause_around("从2012年的4814亿元增长到2022年的1.2万亿元。", 7, 13)
+    assert year_of_span(asked_2012, before) is None
+    asked_2023 = analyse_question("2023年泉州GDP增长多少？")
+    assert year_of_span(asked_2023, "2023年全市生产总值比2022年增长") is None  # 比2022年 is a comparison
+    new_2023 = analyse_question("泉州2023年新增多少个国家级工业设计中心？")
+    assert cumulative_for_new(new_2023, "累计建成国家级工业设计中心10家").check == "period"
+    assert cumulative_for_new(new_2023, "新增国家级工业设计中心2家") is None
+    assert unit_of_span(premises_of("丽水常住人口有多少？"), "7582元", "").found == "money"
+
+
+def test_the_reason_reaches_the_json_and_the_cli(seed_index, capsys):
+    from qa.frontends.cli import main
+
+    assert main(["ask", "温州市长是谁？", "--index-dir", str(seed_index), "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["abstained"] and "温州市长" in body["reason"]
+    assert main(["ask", "Who is the mayor of Wenzhou?", "--index-dir", str(seed_index)]) == 0
+    out = capsys.readouterr().out
+    assert "A: Not found in the reports." in out and "The reports name no mayor of Wenzhou" in out
