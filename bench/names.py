@@ -28,25 +28,6 @@ SIZES = (20_000, 100_000, 500_000)
 NAMES = ("Lishui", "Xiamen")
 
 
-def whole_text(name: str, text: str) -> str | None:
-    """0.3.0's `find_pinyin`: every character read, every word start tried."""
-    import jieba
-    from pypinyin import Style, pinyin
-
-    from qa.question.names import _spells
-
-    target = "".join(c for c in name.lower() if "a" <= c <= "z")
-    syllables = [tuple(r) for r in pinyin(text, style=Style.NORMAL, heteronym=True,
-                                            errors=lambda chunk: [""] * len(chunk))]
-    best, position = None, 0
-    for word in jieba.cut(text, HMM=False):
-        spelled = _spells(syllables, position, target)
-        if spelled and (best is None or spelled[1] < best[2]):
-            best = (position, spelled[0], spelled[1])
-        position += len(word)
-    return text[best[0]:best[0] + best[1]] if best else None
-
-
 def timed(function, *args, runs: int) -> tuple[float, object]:
     """Median seconds of `runs` calls, caches cleared before each, and the last result."""
     from qa.question import names
@@ -69,7 +50,7 @@ def main() -> None:
     import jieba
 
     from qa.question import dictionary
-    from qa.question.names import find_pinyin
+    from qa.question.names import find_pinyin, find_pinyin_reading_all
 
     jieba.setLogLevel(60)
     jieba.initialize()
@@ -79,7 +60,7 @@ def main() -> None:
     for size in SIZES[:2] if args.quick else SIZES:
         text = (seeds * (size // len(seeds) + 1))[:size]
         for name in NAMES:
-            before, old = timed(whole_text, name, text, runs=runs)
+            before, old = timed(find_pinyin_reading_all, name, text, runs=runs)
             after, new = timed(find_pinyin, name, text, runs=runs)
             rows.append([f"{size:,}", name, before, after, f"{before / after:.0f}x", old == new])
     print(common.markdown_table(["text chars", "name", "whole text (0.3.0) s", "around spellings (0.4.0) s",

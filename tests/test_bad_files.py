@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from qa import settings
 from qa.frontends.server import create_app
-from qa.question.names import find_pinyin
+from qa.question.names import find_pinyin, find_pinyin_reading_all
 from qa.textnorm import CONVERT_PIECE_CHARS, _t2s, convert, normalise_for_matching, to_simplified, to_traditional
 
 GOOD = "测试市公园报告\n测试市2025年新建公园17个。\n"
@@ -144,31 +144,12 @@ def test_an_empty_file_given_directly_is_an_error(tmp_path, capsys):
     assert not (tmp_path / "index").exists()
 
 
-def read_every_character(name: str, text: str) -> str | None:
-    """`find_pinyin` as it was: pinyin and jieba over the whole text, every word start tried."""
-    import jieba
-    from pypinyin import Style, pinyin
-
-    from qa.question.names import _spells
-
-    target = "".join(c for c in name.lower() if "a" <= c <= "z")
-    syllables = [tuple(r) for r in pinyin(text, style=Style.NORMAL, heteronym=True,
-                                            errors=lambda chunk: [""] * len(chunk))]
-    best, position = None, 0
-    for word in jieba.cut(text, HMM=False):
-        spelled = _spells(syllables, position, target)
-        if spelled and (best is None or spelled[1] < best[2]):
-            best = (position, spelled[0], spelled[1])
-        position += len(word)
-    return text[best[0]:best[0] + best[1]] if best else None
-
-
 @pytest.mark.parametrize("name", ["Quanzhou", "Lishui", "Zhang Yigong", "Wu Shunze", "Fujian", "Liandu",
                                   "Xiamen", "Jinjiang", "Zhejiang", "Shengchan Zongzhi", "Gaozhiliang Fazhan"])
 def test_english_names_are_matched_as_when_every_character_was_read(name, seeds_dir):
     for path in sorted(seeds_dir.iterdir()):
         text = path.read_text(encoding="utf-8", errors="replace")
-        assert find_pinyin(name, text) == read_every_character(name, text), (name, path.name)
+        assert find_pinyin(name, text) == find_pinyin_reading_all(name, text), (name, path.name)
 
 
 def test_an_english_name_reads_only_the_chinese_around_its_spellings(monkeypatch):

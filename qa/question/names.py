@@ -39,14 +39,41 @@ def find_pinyin(name: str, text: str) -> str | None:
     target = re.sub(r"[^a-z]", "", name.lower())
     if len(target) < 3:
         return None
+
+    def spellings():
+        for match in re.finditer(_spelling_pattern(target), text):
+            start = match.start()
+            block = _around(_JIEBA_BLOCK, text, start)
+            if start - block[0] in word_starts(text[block[0]:block[1]]):
+                run = _around(_HANS, text, start)
+                yield start, _spells(syllables_of(text[run[0]:run[1]]), start - run[0], target)
+
+    return _best_spelling(text, spellings())
+
+
+def find_pinyin_reading_all(name: str, text: str) -> str | None:
+    """`find_pinyin` the plain way (as it was until 0.4.0): pypinyin and jieba over the whole
+    text, every word start tried. What `find_pinyin` must equal (tests) and is timed against
+    (bench/names.py)."""
+    target = re.sub(r"[^a-z]", "", name.lower())
+    if len(target) < 3:
+        return None
+    syllables = syllables_of(text)
+
+    def spellings():
+        position = 0
+        for word in _words(text):
+            yield position, _spells(syllables, position, target)
+            position += len(word)
+
+    return _best_spelling(text, spellings())
+
+
+def _best_spelling(text: str, spellings) -> str | None:
+    """Of (start, `_spells` result or None) pairs in text order, the run spelled with the
+    fewest characters in other than their first reading, the earliest of equals."""
     best = None
-    for match in re.finditer(_spelling_pattern(target), text):
-        start = match.start()
-        block = _around(_JIEBA_BLOCK, text, start)
-        if start - block[0] not in word_starts(text[block[0]:block[1]]):
-            continue
-        run = _around(_HANS, text, start)
-        spelled = _spells(syllables_of(text[run[0]:run[1]]), start - run[0], target)
+    for start, spelled in spellings:
         if spelled and (best is None or spelled[1] < best[2]):
             best = (start, spelled[0], spelled[1])
             if not spelled[1]:
@@ -133,14 +160,19 @@ def _spelling_pattern(target: str) -> re.Pattern:
 @functools.lru_cache(maxsize=256)
 def word_starts(text: str) -> frozenset[int]:
     """Where jieba's words of `text` start (its dictionary only, as `chinese_names` reads)."""
-    import jieba
-
-    jieba.setLogLevel(60)
     starts, position = [], 0
-    for word in jieba.cut(text, HMM=False):
+    for word in _words(text):
         starts.append(position)
         position += len(word)
     return frozenset(starts)
+
+
+def _words(text: str):
+    """jieba's words of `text`, its dictionary only (no HMM for unknown words)."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    return jieba.cut(text, HMM=False)
 
 
 @functools.lru_cache(maxsize=1)
