@@ -68,6 +68,8 @@ class Found:
     """The passages the reader reads (the first hits), as chunks..."""
     texts: list[str]
     """...and as text."""
+    premises: Premises
+    """What the question takes for granted, for the checks and the reason (`read_premises`)."""
 
 
 class Assistant:
@@ -191,7 +193,7 @@ class Assistant:
         hits = self.index.search(query_vector, " ".join([question, *terms.search]), max(n, read), docs)
         chunks = [self.index.chunks[h.row] for h in hits[:read]]
         texts = [self.index.documents[c.doc_id].text[c.start:c.end] for c in chunks]
-        return Found(parsed, terms, hits, chunks, texts)
+        return Found(parsed, terms, hits, chunks, texts, read_premises(parsed))
 
     def read(self, found: Found, questions: list[str] | None = None) -> list[SpanCandidate]:
         """The reader's spans over the passages `find_passages` found (one batched call per
@@ -206,8 +208,7 @@ class Assistant:
         the calibration fits on every candidate, overlapping ones included). A span the
         question itself holds (or, for an English question, one of the Chinese words it was
         matched to) is dropped: a question does not contain its answer."""
-        parsed, terms = found.question, found.terms
-        premises = read_premises(parsed)
+        parsed, terms, premises = found.question, found.terms, found.premises
         asked = "\n".join([parsed.normalised, *terms.found])
         words = question_bigrams(parsed, terms)
         out = []
@@ -228,13 +229,12 @@ class Assistant:
                                      intent_agreement(parsed, sentence, heading), parsed.language == "en",
                                      parsed.answer_type, text, clause_overlap(words, norm, start, end), parsed.items)
             broken = (figure_is_a_year(parsed, premises, text) or Broken("year", other_years(parsed, sentence, heading))) \
-                if year < 0 else self.broken_premise(found, premises, chunk, start, end, text)
+                if year < 0 else self.broken_premise(found, chunk, start, end, text)
             out.append(ScoredSpan(chunk.doc_id, start, end, text, span.passage, features,
                                   confidence_of(features, COEFFICIENTS, INTERCEPT), broken))
         return out
 
-    def broken_premise(self, found: Found, premises: Premises, chunk: Chunk, start: int, end: int,
-                       text: str) -> Broken | None:
+    def broken_premise(self, found: Found, chunk: Chunk, start: int, end: int, text: str) -> Broken | None:
         """The first premise of the question the span [start, end) of `chunk`'s report breaks:
         its place, the office before a name (and whose office it is), a name's form, the
         meeting, the unit of a figure, the people or amount counted, the year or period its
@@ -246,7 +246,7 @@ class Assistant:
         if place_agreement(found.terms.places, place, norm[max(0, sentence_start - PLACE_REACH):sentence_end]) < 0:
             return Broken("place", place)
         before, clause = clause_around(norm, start, end)
-        parsed, office = found.question, norm[max(0, start - ROLE_REACH):start]
+        parsed, premises, office = found.question, found.premises, norm[max(0, start - ROLE_REACH):start]
         if offices := list(ROLE_IN_TEXT.finditer(norm, start, end)):  # '泉州市委书记张毅恭' as the span
             office = norm[max(0, start - ROLE_REACH):offices[-1].end()]
         return (office_of_another_place(premises, found.terms.places, place, office)
@@ -268,7 +268,7 @@ class Assistant:
         question = found.question.text
         threshold = ABSTAIN_BELOW_ENGLISH if found.question.language == "en" else ABSTAIN_BELOW
         if not candidates or candidates[0].confidence < threshold:
-            reason = not_found_reason(found.question, found.terms, read_premises(found.question), candidates,
+            reason = not_found_reason(found.question, found.terms, found.premises, candidates,
                                       list(broken), threshold, self._quote)
             return Answer(question, None, True, candidates[0].confidence if candidates else 0.0, (), passages, {},
                           reason=reason)
