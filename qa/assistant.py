@@ -37,7 +37,7 @@ from .question.premises import ROLE_IN_TEXT, Premises, read_premises
 from .question.questions import Question, analyse_question
 from .question.terms import QuestionTerms, find_terms, question_bigrams, reader_question
 from .reader.calibration import ABSTAIN_BELOW, ABSTAIN_BELOW_ENGLISH, COEFFICIENTS, INTERCEPT
-from .reader.runtime import SpanCandidate, load_reader
+from .reader.runtime import SpanCandidate, load_reader, preload_reader
 from .reader.scoring import (ScoredSpan, clause_overlap, confidence_of, figure_length, merge_overlapping,
                              span_features)
 from .stores import StoreTarget, open_store, parse_store
@@ -93,6 +93,7 @@ class Assistant:
     def load(cls, index_dir: str | Path | StoreTarget = settings.DEFAULT_INDEX_DIR) -> "Assistant":
         """Load the index at `index_dir`: an index folder, or a store spec such as
         `milvus-lite:index/milvus.db` (raises IndexNotFound & co. with a fix-it message)."""
+        preload_reader()
         store = open_store(index_dir)
         return cls(store.load(), store.target)
 

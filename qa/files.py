@@ -51,6 +51,24 @@ def cached_text(name: str, build) -> str:
     return text
 
 
+def cached_trie(name: str, kind, build):
+    """A marisa trie of class `kind`, memory-mapped from the cache folder's file `name`, where
+    `build()`'s trie is written the first time (a name that says what it was built from).
+    Processes then share its pages and open it in a millisecond; a cache that cannot be
+    read or written means the trie built in memory, never an error."""
+    path = cache_folder() / name
+    try:
+        return kind().mmap(str(path))
+    except (OSError, RuntimeError):  # marisa: RuntimeError for a missing or damaged file
+        pass
+    trie = build()
+    try:
+        write_atomically(path, trie.tobytes())
+    except OSError:
+        pass
+    return trie
+
+
 def sync_tree(folder: Path) -> None:
     """fsync every file under `folder`, then the folder."""
     for p in folder.rglob("*"):

@@ -95,10 +95,9 @@ def bigram_tokens(text: str) -> list[str]:
 
 def jieba_tokens(text: str) -> list[str]:
     """jieba's search-mode words (Chinese) plus Latin words and numbers. Expects normalised text."""
-    import jieba
+    from . import segmenter
 
-    jieba.setLogLevel(60)
-    return [t for t in jieba.lcut_for_search(text) if _WORD.fullmatch(t) or _CJK_RUN.fullmatch(t)]
+    return [t for t in segmenter.jieba().lcut_for_search(text) if _WORD.fullmatch(t) or _CJK_RUN.fullmatch(t)]
 
 
 LEXICAL_TOKENIZERS = {"bigram": bigram_tokens, "jieba": jieba_tokens}

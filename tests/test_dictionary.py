@@ -46,7 +46,7 @@ def test_the_english_table_is_kept_on_disk_and_read_back_the_same(tmp_path, monk
     dictionary._english_to_chinese.cache_clear()
     try:
         assert dictionary._english_to_chinese() == built
-        cached = list((tmp_path / "cache").glob("cedict-english-*.tsv"))
+        cached = list((tmp_path / "cache").glob("cedict-english-*.marisa"))
         assert len(cached) == 1
         dictionary._english_to_chinese.cache_clear()
         monkeypatch.setattr(dictionary, "_build_english_to_chinese", lambda: {})  # the cache alone must serve
@@ -71,11 +71,11 @@ def test_the_headword_lists_are_kept_on_disk_as_read_from_the_dictionary(tmp_pat
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
     dictionary._headwords.cache_clear()
     try:
-        assert dictionary._headwords() == (common, proper)
+        assert [set(t.keys()) for t in dictionary._headwords()] == [common, proper]
         assert "海湾" in common and "厦门" in proper and "厦门" not in common and "惠民" in common
-        assert len(list((tmp_path / "cache").glob("cedict-headwords-*.tsv"))) == 1
+        assert len(list((tmp_path / "cache").glob("cedict-*.marisa"))) == 2
         dictionary._headwords.cache_clear()
         monkeypatch.setattr(dictionary, "_lines", lambda: iter(()))  # the cache alone must serve
-        assert dictionary._headwords() == (common, proper)
+        assert [set(t.keys()) for t in dictionary._headwords()] == [common, proper]
     finally:
         dictionary._headwords.cache_clear()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "qa"
 
-BOTTOM = {"qa", "qa.core", "qa.errors", "qa.files", "qa.settings", "qa.textnorm"}
+BOTTOM = {"qa", "qa.core", "qa.errors", "qa.files", "qa.segmenter", "qa.settings", "qa.textnorm"}
 """Modules of the bottom layer: they import nothing of the package but each other
 (`qa.core`, the core types, not even that)."""
 

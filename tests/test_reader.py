@@ -5,6 +5,7 @@ against the engine's token counts and the original text (offsets), and the shipp
 reader through real known answers in each language and a passage that does not answer.
 """
 
+import json
 import subprocess
 import sys
 
@@ -51,11 +52,37 @@ def test_token_offsets_map_back_to_the_original_text(text):
     assert (np.diff(enc.starts) >= 0).all() and (enc.ends <= len(text)).all()
     table = tok._table
     for i, start, end in zip(enc.ids, enc.starts, enc.ends):
-        piece = tok._tokenizer.id_to_token(int(i)).replace("▁", "")
+        piece = tok.piece(int(i)).replace("▁", "")
         if i == 3 or not piece:  # <unk> or a bare metaspace
             continue
         source = "".join(table.get(c, c) for c in text[start:end]).replace(" ", "")
         assert source == piece, (text[start:end], piece)
+
+
+def test_tokenizer_gives_the_ids_and_offsets_of_the_unigram_model():
+    """The Viterbi search over the mapped trie against Hugging Face `tokenizers`' Unigram
+    model built from the same pieces (as the reader was trained with): every seed report,
+    every eval question, and text with spaces, metaspaces, unknown characters and emoji."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    from conftest import REPO, SEEDS
+    from qa.reader.weights import load_engine_weights
+
+    vocabulary = load_engine_weights().vocabulary
+    model = Tokenizer(models.Unigram(list(zip(vocabulary.pieces, vocabulary.scores.astype(float).tolist())),
+                                     unk_id=vocabulary.unk))
+    model.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(SEEDS.iterdir()) if p.is_file()]
+    for path in sorted((REPO / "eval").glob("*.jsonl")):
+        texts += [json.loads(line).get("question", "") for line in path.read_text(encoding="utf-8").splitlines()]
+    texts += TEXTS + ["", " ", "  x  ", "a▁b", "▁", "x▁", "😀😀x", "<unk>a", "\x00\x01x", "𠀀𠀁𠀂 abc", "a\n\nb\t c"]
+    tok = load_tokenizer()
+    for text in texts:
+        normalised, source = tok._normalise(text)
+        expected = model.encode(normalised, add_special_tokens=False)
+        ours = list(tok._tokens(normalised))
+        assert [p for p, _, _ in ours] == expected.ids, text[:40]
+        assert [(s, e) for _, s, e in ours] == expected.offsets, text[:40]
 
 
 @pytest.mark.parametrize("question,expected", [

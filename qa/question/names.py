@@ -11,6 +11,9 @@ from __future__ import annotations
 import functools
 import re
 
+from ..files import cached_text
+from .. import segmenter
+
 _NOT_NAMES = {"China", "Chinese", "Plan", "Anew"}
 """English words that happen to spell pinyin but are not names in these reports' sense."""
 _GENERIC = {"全会", "会议", "全市", "全省", "报告", "政府", "市委", "中国", "中共", "我国", "全国", "城市"}
@@ -45,7 +48,7 @@ def find_pinyin(name: str, text: str) -> str | None:
             start = match.start()
             block = _around(_JIEBA_BLOCK, text, start)
             if start - block[0] in word_starts(text[block[0]:block[1]]):
-                run = _around(_HANS, text, start)
+                run = _around(_hans(), text, start)
                 yield start, _spells(syllables_of(text[run[0]:run[1]]), start - run[0], target)
 
     return _best_spelling(text, spellings())
@@ -101,16 +104,17 @@ def _spells(syllables, start: int, target: str) -> tuple[int, int] | None:
     return None
 
 
-def _han_class() -> str:
+@functools.lru_cache(maxsize=1)
+def _hans() -> re.Pattern:
+    """A character pypinyin reads as Chinese (its `RE_HANS`), runs of which it reads one by
+    one (pypinyin is imported on first use: a Chinese question never needs it)."""
     from pypinyin.constants import RE_HANS
 
-    return RE_HANS.pattern[len("^(?:"):-len(")+$")]
+    return re.compile(RE_HANS.pattern[len("^(?:"):-len(")+$")])
 
 
 _JIEBA_BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]")
 """A character of the blocks jieba cuts one by one (its `re_han_default`)."""
-_HANS = re.compile(_han_class())
-"""A character pypinyin reads as Chinese (its `RE_HANS`), runs of which it reads one by one."""
 
 
 def _around(character: re.Pattern, text: str, position: int) -> tuple[int, int]:
@@ -125,18 +129,24 @@ def _around(character: re.Pattern, text: str, position: int) -> tuple[int, int]:
 
 @functools.lru_cache(maxsize=1)
 def _characters_read() -> dict[str, str]:
-    """Toneless reading → every character pypinyin may read so (any of its readings)."""
-    import unicodedata
+    """Toneless reading → every character pypinyin may read so (any of its readings); kept in
+    the cache folder (`files.cached_text`), so an English question imports no pypinyin
+    table to spell its names."""
+    def build() -> str:
+        import unicodedata
 
-    from pypinyin.constants import PINYIN_DICT
+        from pypinyin.constants import PINYIN_DICT
 
-    read: dict[str, set[str]] = {}
-    for code, readings in PINYIN_DICT.items():
-        for reading in readings.split(","):
-            plain = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
-            plain = "".join(c for c in plain if c.isascii()).lower()
-            read.setdefault(plain, set()).add(chr(code))
-    return {reading: "".join(sorted(chars)) for reading, chars in read.items() if reading}
+        read: dict[str, set[str]] = {}
+        for code, readings in PINYIN_DICT.items():
+            for reading in readings.split(","):
+                plain = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+                plain = "".join(c for c in plain if c.isascii()).lower()
+                read.setdefault(plain, set()).add(chr(code))
+        return "".join(f"{reading}\t{''.join(sorted(chars))}\n" for reading, chars in sorted(read.items()) if reading)
+
+    text = cached_text(f"pinyin-readings-{_pinyin_version()}.tsv", build)
+    return dict(line.split("\t", 1) for line in text.splitlines())
 
 
 @functools.lru_cache(maxsize=256)
@@ -169,25 +179,37 @@ def word_starts(text: str) -> frozenset[int]:
 
 def _words(text: str):
     """jieba's words of `text`, its dictionary only (no HMM for unknown words)."""
-    import jieba
-
-    jieba.setLogLevel(60)
-    return jieba.cut(text, HMM=False)
+    return segmenter.jieba().cut(text, HMM=False)
 
 
 @functools.lru_cache(maxsize=1)
 def pinyin_syllables() -> frozenset[str]:
-    """Every toneless pinyin syllable pypinyin knows ('ü' spelled 'v' and 'u')."""
-    import unicodedata
+    """Every toneless pinyin syllable pypinyin knows ('ü' spelled 'v' and 'u'), kept in the
+    cache folder as `_characters_read` is."""
+    def build() -> str:
+        import unicodedata
 
-    from pypinyin.constants import PINYIN_DICT
+        from pypinyin.constants import PINYIN_DICT
 
-    out = set()
-    for readings in PINYIN_DICT.values():
-        for reading in readings.split(","):
-            plain = "".join(c for c in unicodedata.normalize("NFD", reading) if c.isascii())
-            out.update({plain.lower(), plain.lower().replace("v", "u")})
-    return frozenset(s for s in out if s.isalpha())
+        out = set()
+        for readings in PINYIN_DICT.values():
+            for reading in readings.split(","):
+                plain = "".join(c for c in unicodedata.normalize("NFD", reading) if c.isascii())
+                out.update({plain.lower(), plain.lower().replace("v", "u")})
+        return "".join(f"{s}\n" for s in sorted(out) if s.isalpha())
+
+    return frozenset(cached_text(f"pinyin-syllables-{_pinyin_version()}.txt", build).split())
+
+
+def _pinyin_version() -> str:
+    """What the pinyin tables are built from: pypinyin's version and this module."""
+    import hashlib
+    from importlib import metadata
+    from pathlib import Path
+
+    digest = hashlib.sha256(metadata.version("pypinyin").encode())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 _BARE = frozenset({"a", "o", "e", "n", "m", "ng", "hm", "hng", "r"})
@@ -261,8 +283,4 @@ def romanised(place: str) -> str:
 def tagged(text: str) -> tuple[tuple[str, str], ...]:
     """jieba part-of-speech tags; the HMM for unknown words is off (same names found on the
     eval set, and no 100 ms first-call tail: bench/RESULTS.md)."""
-    import jieba
-    import jieba.posseg as pseg
-
-    jieba.setLogLevel(60)
-    return tuple((p.word, p.flag) for p in pseg.cut(text, HMM=False))
+    return tuple((p.word, p.flag) for p in segmenter.posseg().cut(text, HMM=False))

@@ -199,10 +199,27 @@ def _session(path: str):
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
+_LOADING = threading.Lock()
+
+
 def load_reader(model_dir: Path = MODEL_DIR) -> Reader:
     """The reader shipped in `model_dir` (checksum verified), loaded once per process. One
     reader, trained on Chinese and translated English questions, reads both (docs/reader.md)."""
-    return _reader_at(str(model_dir))
+    with _LOADING:  # a call while `preload_reader`'s thread loads it waits for that load
+        return _reader_at(str(model_dir))
+
+
+def preload_reader(model_dir: Path = MODEL_DIR) -> None:
+    """Start loading the reader in a thread, so that the ONNX Runtime session (built outside
+    the interpreter's lock) is ready by the time the index is; `load_reader` then takes it,
+    or raises what loading raised."""
+    def load():
+        try:
+            load_reader(model_dir)
+        except Exception:  # noqa: BLE001 - raised again by the caller's own load_reader
+            pass
+
+    threading.Thread(target=load, name="qa-reader-load", daemon=True).start()
 
 
 @lru_cache(maxsize=4)

