@@ -1,12 +1,14 @@
 """Load: `qa serve` on loopback under bounded concurrent questions from eval/qa.jsonl.
 
 Starts the real server (or targets `--url`), asks every question once to warm up and to
-record its answer, then fires `--requests` POST /api/ask from `--clients` threads, each
-question in turn, and reports throughput, latency percentiles, errors (non-200, or an
-answer that differs from the warm-up one) and the server's resident memory before and
-after (VmRSS from /proc, only for a server this script started).
+record its answer, then, for each client count of `--clients` (default 1, 4 and 16) in
+turn, fires `--requests` POST /api/ask from that many threads, each question in turn, and
+reports throughput, latency percentiles, errors (non-200, or an answer that differs from
+the warm-up one) and the server's resident memory (from /proc, only for a server this
+script started): when it answers its first request, after the warm-up, after each load
+and its peak so far (VmHWM).
 
-    .venv/bin/python bench/load.py [--index-dir DIR] [--clients 16] [--requests 300] [--port P]
+    .venv/bin/python bench/load.py [--index-dir DIR] [--clients 1,4,16] [--requests 300] [--port P]
     .venv/bin/python bench/load.py --url http://127.0.0.1:7860   # a server already running
 """
 
@@ -31,7 +33,8 @@ RUN_TIMEOUT_S = 1800.0
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--clients", type=int, default=16, help="concurrent client threads (default 16)")
+    parser.add_argument("--clients", default="1,4,16",
+                        help="concurrent client threads, one load per count (default 1,4,16)")
     parser.add_argument("--requests", type=int, default=300, help="POST /api/ask requests in total (default 300)")
     parser.add_argument("--questions", type=int, default=20, help="distinct questions from eval/qa.jsonl (default 20)")
     parser.add_argument("--port", type=int, default=0, help="port for the server this script starts (default: a free one)")
@@ -40,13 +43,14 @@ def add_arguments(parser) -> None:
                         help="OMP_NUM_THREADS for the server this script starts (default: inherited)")
 
 
-def rss_mib(pid: int | None) -> float | None:
-    """Resident memory of process `pid` in MiB, from /proc/PID/status (None if unknown)."""
+def rss_mib(pid: int | None, field: str = "VmRSS") -> float | None:
+    """Resident memory of process `pid` in MiB, from /proc/PID/status (None if unknown);
+    `field="VmHWM"` gives its peak so far."""
     if pid is None:
         return None
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         return None
@@ -112,24 +116,28 @@ def fire(client: httpx.Client, questions: list[str], reference: dict, total: int
 
 def run(url: str, pid: int | None, args) -> dict:
     questions = [row["question"] for row in common.pick_questions(args.questions)]
-    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    counts = [int(n) for n in str(args.clients).split(",")]
+    limits = httpx.Limits(max_connections=max(counts), max_keepalive_connections=max(counts))
+    memory = {"at start": rss_mib(pid)}
     with httpx.Client(base_url=url, limits=limits) as client:
         reference, warm_seconds = warm_up(client, questions)
-        rss_before = rss_mib(pid)
-        state = fire(client, questions, reference, args.requests, args.clients)
-        rss_after = rss_mib(pid)
-    done = len(state["seconds"])
-    return {
-        "url": url, "requests": done, "requested": args.requests, "concurrency": args.clients,
-        "questions": len(questions), "requests_per_s": done / state["wall_s"], "wall_s": state["wall_s"],
-        "p50_ms": common.percentile_ms(state["seconds"], 50), "p95_ms": common.percentile_ms(state["seconds"], 95),
-        "max_ms": max(state["seconds"]) * 1000 if done else float("nan"),
-        "unloaded_p50_ms": common.percentile_ms(warm_seconds, 50),
-        "errors": len(state["errors"]) + (args.requests - done), "error_statuses": sorted(set(state["errors"])),
-        "answer_mismatches": state["mismatches"], "rss_before_mib": rss_before, "rss_after_mib": rss_after,
-        "server_omp_num_threads": args.omp_threads or os.environ.get("OMP_NUM_THREADS"),
-        "samples_s": state["seconds"],
-    }
+        memory["after the warm-up"] = rss_mib(pid)
+        loads = []
+        for clients in counts:
+            state = fire(client, questions, reference, args.requests, clients)
+            done = len(state["seconds"])
+            loads.append({
+                "requests": done, "requested": args.requests, "concurrency": clients,
+                "requests_per_s": done / state["wall_s"], "wall_s": state["wall_s"],
+                "p50_ms": common.percentile_ms(state["seconds"], 50),
+                "p95_ms": common.percentile_ms(state["seconds"], 95),
+                "max_ms": max(state["seconds"]) * 1000 if done else float("nan"),
+                "errors": len(state["errors"]) + (args.requests - done),
+                "error_statuses": sorted(set(state["errors"])), "answer_mismatches": state["mismatches"],
+                "rss_after_mib": rss_mib(pid), "peak_rss_mib": rss_mib(pid, "VmHWM"), "samples_s": state["seconds"]})
+    return {"url": url, "questions": len(questions), "unloaded_p50_ms": common.percentile_ms(warm_seconds, 50),
+            "memory_mib": memory, "loads": loads,
+            "server_omp_num_threads": args.omp_threads or os.environ.get("OMP_NUM_THREADS")}
 
 
 def mib(value: float | None) -> str:
@@ -137,21 +145,25 @@ def mib(value: float | None) -> str:
 
 
 def print_results(result: dict) -> None:
-    headers = ["requests", "concurrency", "requests/s", "p50 ms", "p95 ms", "max ms", "unloaded p50 ms",
-               "errors", "answer changed", "server RSS before MiB", "server RSS after MiB"]
-    row = [result["requests"], result["concurrency"], result["requests_per_s"], result["p50_ms"],
-           result["p95_ms"], result["max_ms"], result["unloaded_p50_ms"], result["errors"],
-           result["answer_mismatches"], mib(result["rss_before_mib"]), mib(result["rss_after_mib"])]
-    print(common.markdown_table(headers, [row]))
-    print(f"\n{result['questions']} distinct questions from eval/qa.jsonl, asked once each to warm up "
-          f"(\"unloaded p50\"); \"answer changed\" counts answers that differ from the warm-up one. "
+    one = next((load["requests_per_s"] for load in result["loads"] if load["concurrency"] == 1), None)
+    headers = ["clients", "requests", "requests/s", "vs 1 client", "p50 ms", "p95 ms", "max ms", "errors",
+               "answer changed", "server RSS after MiB", "server peak RSS MiB"]
+    rows = [[load["concurrency"], load["requests"], load["requests_per_s"],
+             f"{load['requests_per_s'] / one:.2f}x" if one else "n/a", load["p50_ms"], load["p95_ms"],
+             load["max_ms"], load["errors"], load["answer_mismatches"], mib(load["rss_after_mib"]),
+             mib(load["peak_rss_mib"])] for load in result["loads"]]
+    print(common.markdown_table(headers, rows))
+    memory = "; ".join(f"{name} {mib(value)} MiB" for name, value in result["memory_mib"].items())
+    print(f"\nServer resident memory: {memory}. {result['questions']} distinct questions from eval/qa.jsonl, "
+          f"asked once each to warm up (unloaded p50 {result['unloaded_p50_ms']:.0f} ms); \"answer changed\" "
+          f"counts answers that differ from the warm-up one. Loads run in the order shown, on the same server. "
           f"Server OMP_NUM_THREADS={result['server_omp_num_threads'] or 'unset'}.")
 
 
 def main() -> None:
     args = common.parse_args("Concurrent POST /api/ask against qa serve on loopback.", add_arguments)
     if args.quick:
-        args.clients, args.requests, args.questions = min(args.clients, 4), min(args.requests, 40), 10
+        args.clients, args.requests, args.questions = "1,4", min(args.requests, 40), 10
     info = common.machine_info()
     common.print_header("Load: concurrent questions against `qa serve`", info, args.quick)
     if args.url:

@@ -453,3 +453,18 @@ def wait_for(condition, seconds: float = 20.0):
             return value
         time.sleep(0.05)
     raise AssertionError("timed out waiting")
+
+
+def test_the_server_caps_malloc_arenas_unless_told_otherwise():
+    """`qa serve` caps glibc's malloc arenas (as MALLOC_ARENA_MAX=2) before its threads start;
+    an explicit MALLOC_ARENA_MAX is left to glibc. In fresh processes: the cap is process-wide."""
+    import os
+    import subprocess
+    import sys
+
+    script = "from qa.frontends.server import cap_malloc_arenas; print(cap_malloc_arenas())"
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    capped = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    told = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**env, "MALLOC_ARENA_MAX": "4"}, timeout=60)
+    assert (capped.stdout.strip(), told.stdout.strip()) == ("True", "False"), capped.stderr + told.stderr
