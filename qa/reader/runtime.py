@@ -209,17 +209,20 @@ def load_reader(model_dir: Path = MODEL_DIR) -> Reader:
         return _reader_at(str(model_dir))
 
 
-def preload_reader(model_dir: Path = MODEL_DIR) -> None:
+def preload_reader(model_dir: Path = MODEL_DIR) -> threading.Thread:
     """Start loading the reader in a thread, so that the ONNX Runtime session (built outside
     the interpreter's lock) is ready by the time the index is; `load_reader` then takes it,
-    or raises what loading raised."""
+    or raises what loading raised. Join the thread before the process may end: ONNX Runtime
+    aborts a process that exits while it builds a session."""
     def load():
         try:
             load_reader(model_dir)
         except Exception:  # noqa: BLE001 - raised again by the caller's own load_reader
             pass
 
-    threading.Thread(target=load, name="qa-reader-load", daemon=True).start()
+    thread = threading.Thread(target=load, name="qa-reader-load", daemon=True)
+    thread.start()
+    return thread
 
 
 @lru_cache(maxsize=4)

@@ -134,7 +134,9 @@ def load_index(index_dir: Path) -> IndexData:
                   for d, s, e in np.load(data / "chunks.npy", allow_pickle=False).tolist()]
         sentences = [Sentence(doc_ids[d], int(s), int(e))
                      for d, s, e in np.load(data / "sentences.npy", allow_pickle=False).tolist()]
-        chunk_vectors = np.load(data / "chunk_vectors.npy", allow_pickle=False)
+        # Mapped, not read: FAISS holds its own copy for search; these rows are read only
+        # when an update reuses the vectors of unchanged documents (bench/memory.py).
+        chunk_vectors = np.load(data / "chunk_vectors.npy", allow_pickle=False, mmap_mode="r")
         dense = faiss.read_index(str(data / "dense.faiss"))
         with contextlib.redirect_stderr(open(os.devnull, "w")):
             lexical = bm25s.BM25.load(str(data / "bm25"), show_progress=False) if chunks else None
