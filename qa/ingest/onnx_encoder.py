@@ -38,7 +38,6 @@ def encoder_graph(weights: EngineWeights) -> bytes:
     0 for padding) in, `pooled` [batch, hidden] (the mean of the last hidden states over the
     tokens) out."""
     try:
-        import onnx
         from onnx import TensorProto, helper, numpy_helper
     except ImportError as exc:
         raise QAError("the onnx package is not installed: run `pip install -e .`") from exc
