@@ -221,3 +221,17 @@ print('ok')
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
+
+
+def test_tokenizer_without_a_writable_cache_folder_tokenises_the_same(tmp_path):
+    """The pieces' trie is built in memory when the cache folder cannot be written."""
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder should be")
+    script = ("import json, sys\nfrom qa.reader.tokenizer import load_tokenizer\n"
+              "e = load_tokenizer().encode(sys.argv[1])\n"
+              "print(json.dumps([e.ids.tolist(), e.starts.tolist(), e.ends.tolist()]))")
+    done = subprocess.run([sys.executable, "-c", script, TEXTS[3]], capture_output=True, text=True, timeout=120,
+                          env={"QA_CACHE_DIR": str(blocked), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    expected = load_tokenizer().encode(TEXTS[3])
+    assert json.loads(done.stdout) == [expected.ids.tolist(), expected.starts.tolist(), expected.ends.tolist()]
