@@ -7,7 +7,9 @@ Hidden names keep half-written files out of `qa index` (it skips dot files).
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -49,6 +51,25 @@ def cached_text(name: str, build) -> str:
     except OSError:
         pass
     return text
+
+
+def built_once(build):
+    """Decorate a function of no arguments that builds something once per process: the first
+    call builds, a call that comes while it builds waits for that build instead of starting
+    a second one, later calls take the result without a lock (`cache_clear` and
+    `cache_info` as `functools.lru_cache` gives them)."""
+    cached = functools.lru_cache(maxsize=1)(build)
+    lock = threading.Lock()
+
+    @functools.wraps(build)
+    def once():
+        if cached.cache_info().currsize:
+            return cached()
+        with lock:
+            return cached()
+
+    once.cache_clear, once.cache_info = cached.cache_clear, cached.cache_info
+    return once
 
 
 def cached_trie(name: str, kind, build):

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 
-from .files import cache_folder, cached_trie
+from .files import built_once, cache_folder, cached_trie
 
 TOTAL_KEY = ""
 """The counts trie also holds jieba's `total` (the sum of the dictionary's counts) under
@@ -81,27 +79,17 @@ class TrieTags(Mapping):
         return len(self._trie)
 
 
-_LOADING = threading.Lock()
-
-
 def jieba():
     """The jieba module, its dictionary mapped from the cache folder (`segmenter` docs)."""
-    return _ready()[0]
+    return _loaded()[0]
 
 
 def posseg():
     """`jieba.posseg`, its word tags mapped from the cache folder."""
-    return _ready()[1]
+    return _loaded()[1]
 
 
-def _ready():
-    if _loaded.cache_info().currsize:
-        return _loaded()
-    with _LOADING:
-        return _loaded()
-
-
-@lru_cache(maxsize=1)
+@built_once
 def _loaded():
     import jieba
 

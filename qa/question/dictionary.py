@@ -18,11 +18,10 @@ from __future__ import annotations
 import functools
 import gzip
 import re
-import threading
 from collections.abc import Mapping
 from importlib.resources import files
 
-from ..files import cached_trie
+from ..files import built_once, cached_trie
 from .glossary import stems as word_stems
 
 JUNK_SENSE = re.compile(r"^(surname |variant of|old variant|CL:|see |used in|abbr\. |erhua variant|"
@@ -119,18 +118,13 @@ def _key(stemmed: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(stemmed))
 
 
-_BUILDING = threading.Lock()
-
-
 def english_to_chinese() -> "SenseTable":
     """Stemmed English sense → Chinese headwords (Simplified), those with it as an earlier
     sense first. Built once (a few seconds) into the cache folder, then mapped: `qa serve`
     opens it at start, otherwise the first English question does; a question that comes
-    while it is being built waits for that build instead of starting a second one."""
-    if _english_to_chinese.cache_info().currsize:
-        return _english_to_chinese()
-    with _BUILDING:
-        return _english_to_chinese()
+    while it is being built waits for that build instead of starting a second one
+    (`files.built_once`)."""
+    return _english_to_chinese()
 
 
 class SenseTable(Mapping):
@@ -160,7 +154,7 @@ class SenseTable(Mapping):
         return len(self._trie)
 
 
-@functools.lru_cache(maxsize=1)
+@built_once
 def _english_to_chinese() -> SenseTable:
     """The table, from the cache folder when it was built before from the same dictionary
     and code (`files.cached_trie`)."""

@@ -17,14 +17,13 @@ the engine.
 
 from __future__ import annotations
 
-import threading
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from ..files import cache_folder, cached_trie, write_atomically
+from ..files import built_once, cache_folder, cached_trie, write_atomically
 from .weights import Vocabulary, engine_weight_path, load_engine_weights
 
 METASPACE = "▁"
@@ -136,20 +135,10 @@ class ReaderTokenizer:
         return out[::-1]
 
 
-_LOADING = threading.Lock()
-
-
+@built_once
 def load_tokenizer() -> ReaderTokenizer:
     """The tokenizer of the installed engine (its trie built once into the cache folder, then
     mapped; built in memory when the folder cannot be written)."""
-    if _load_tokenizer.cache_info().currsize:
-        return _load_tokenizer()
-    with _LOADING:
-        return _load_tokenizer()
-
-
-@lru_cache(maxsize=1)
-def _load_tokenizer() -> ReaderTokenizer:
     import marisa_trie
 
     vocabulary = load_engine_weights().vocabulary
