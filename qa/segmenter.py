@@ -20,7 +20,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from .files import built_once, cache_folder, cached_trie
+from .files import built_once, cache_folder, cached_trie, inputs_key
 
 TOTAL_KEY = ""
 """The counts trie also holds jieba's `total` (the sum of the dictionary's counts) under
@@ -155,12 +155,11 @@ def _tags(jieba):
 
 
 def _version(jieba) -> str:
-    """What the tries are built from: jieba's version and its dictionary file's size."""
-    from importlib import metadata
-
+    """What the tries are built from: jieba's version, this module and the size of the
+    dictionary file jieba reads (`files.inputs_key`)."""
     dictionary = jieba.dt.dictionary or Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
     try:
         size = os.path.getsize(dictionary)
     except OSError:
         size = 0
-    return f"{metadata.version('jieba')}-{size}"
+    return f"{inputs_key(('jieba',), (__file__,))}-{size}"
