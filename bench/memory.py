@@ -26,7 +26,7 @@ QUESTIONS = ("2023年泉州开工重点项目多少个？", "Who is the Party se
              "泉州市委十三屆九次全會有多少名市委委員出席?")
 
 _STEPS = r"""
-import ctypes, gc, json, sys
+import json, sys
 from pathlib import Path
 def status(field):
     for line in open('/proc/self/status'):
