@@ -22,10 +22,11 @@ from typing import Iterator, Sequence
 
 from . import settings
 from .answer.answers import Alternative, Answer, Citation, Passage
-from .answer.checks import (ROLE_REACH, Broken, amount_of_span, clause_around, cumulative_for_new,
-                            figure_is_a_year, intent_agreement, meeting_of_span, not_a_name,
-                            office_of_another_place, other_years, people_of_span, place_agreement,
-                            role_before_span, unit_of_span, year_agreement, year_of_span)
+from .answer.checks import (ROLE_REACH, Broken, achievement_for_target, amount_of_span, clause_around,
+                            cumulative_for_new, event_absent, figure_is_a_year, intent_agreement, meeting_of_span,
+                            not_a_name, office_of_another_place, one_item_for_many, other_years, part_not_counted,
+                            people_of_span, period_for_one_year, place_agreement, quoted_name_absent, relative_date,
+                            role_before_span, target_for_result, unit_of_span, year_agreement, year_of_span)
 from .answer.reasons import NO_WORDS, not_found_reason
 from .answer.views import DocViews
 from .core import Chunk, Hit, IndexData
@@ -48,6 +49,10 @@ MAX_CITATIONS = 3
 
 PLACE_REACH = 80
 """Characters before a span's sentence that may name the place or meeting it speaks of."""
+
+PARAGRAPH_REACH = 300
+"""Characters before a span's sentence searched for its paragraph's start: a place the
+paragraph names (a county's union in a city's report) is the place its sentences speak of."""
 
 LEDE_CHARS = 200
 """A report's opening (title and first lines): the meeting it is about, when the span's
@@ -233,21 +238,28 @@ class Assistant:
                                      intent_agreement(parsed, sentence, heading), parsed.language == "en",
                                      parsed.answer_type, text, clause_overlap(words, norm, start, end), parsed.items)
             broken = (figure_is_a_year(parsed, premises, text) or Broken("year", other_years(parsed, sentence, heading))) \
-                if year < 0 else self.broken_premise(found, chunk, start, end, text)
+                if year < 0 else self.broken_premise(found, chunk, start, end, text, heading)
             out.append(ScoredSpan(chunk.doc_id, start, end, text, span.passage, features,
                                   confidence_of(features, COEFFICIENTS, INTERCEPT), broken))
         return out
 
-    def broken_premise(self, found: Found, chunk: Chunk, start: int, end: int, text: str) -> Broken | None:
+    def broken_premise(self, found: Found, chunk: Chunk, start: int, end: int, text: str,
+                       heading: str = "") -> Broken | None:
         """The first premise of the question the span [start, end) of `chunk`'s report breaks:
         its place, the office before a name (and whose office it is), a name's form, the
         meeting, the unit of a figure, the people or amount counted, the year or period its
-        clause speaks of
-        (`answer.checks`); None when it breaks none."""
+        clause speaks of, a date given only as 昨天, the group counted, several years for one,
+        a result for a target and a target for a result, one thing for several, a quoted
+        title or an event its paragraph never names (`answer.checks`; `heading`: the
+        headings that frame its sentence); None when it breaks none."""
         norm = self.views.normalised[chunk.doc_id]
         place = self.index.manifest["documents"][chunk.doc_id].get("place") or ""
         sentence_start, sentence_end = self.views.sentence_bounds(chunk.doc_id, start)
-        if place_agreement(found.terms.places, place, norm[max(0, sentence_start - PLACE_REACH):sentence_end]) < 0:
+        sentence = norm[sentence_start:sentence_end]
+        newline = norm.rfind("\n", max(0, sentence_start - PARAGRAPH_REACH), sentence_start)
+        paragraph_start = newline + 1 if newline >= 0 else sentence_start
+        around = norm[min(max(0, sentence_start - PLACE_REACH), paragraph_start):sentence_end]
+        if place_agreement(found.terms.places, place, around) < 0:
             return Broken("place", place)
         before, clause = clause_around(norm, start, end)
         parsed, premises, office = found.question, found.premises, norm[max(0, start - ROLE_REACH):start]
@@ -258,9 +270,13 @@ class Assistant:
                 or meeting_of_span(premises, norm[max(0, sentence_start - PLACE_REACH):sentence_end],
                                    norm[:LEDE_CHARS])
                 or unit_of_span(premises, normalise_for_matching(text), norm[end:end + 6])
-                or people_of_span(premises, clause) or amount_of_span(premises, clause)
+                or people_of_span(premises, clause) or amount_of_span(premises, clause, before)
                 or year_of_span(parsed, before) or figure_is_a_year(parsed, premises, text)
-                or cumulative_for_new(parsed, clause))
+                or cumulative_for_new(parsed, clause) or relative_date(parsed, text)
+                or part_not_counted(premises, sentence) or period_for_one_year(parsed, sentence)
+                or achievement_for_target(parsed, sentence, heading) or one_item_for_many(parsed, text)
+                or quoted_name_absent(parsed, around) or event_absent(parsed, around)
+                or target_for_result(parsed, sentence, heading))
 
     def compose(self, found: Found, candidates: list[ScoredSpan], top_k: int,
                 broken: list[ScoredSpan] = ()) -> Answer:

@@ -150,3 +150,92 @@ def test_the_reason_reaches_the_json_and_the_cli(seed_index, capsys):
     assert main(["ask", "Who is the mayor of Wenzhou?", "--index-dir", str(seed_index)]) == 0
     out = capsys.readouterr().out
     assert "A: Not found in the reports." in out and "The reports name no mayor of Wenzhou" in out
+
+
+# The second round of checks (0.6.0): whose office, a district's office, a date the report
+# only gives as 'yesterday', a group inside a count, several years for one, a result for a
+# target, a target for a result, one thing for several, a quoted title or an event the
+# passage never names.
+@pytest.mark.parametrize("question,reason", [
+    ("泉州市纪委书记是谁?", "报告没有提到泉州市纪委书记；最接近的是市委书记张毅恭"),   # the Party's secretary
+    ("莲都区委书记是谁?", "最接近的是市委书记吴舜泽"),                                 # the city's, not the district's
+    ("Who heads Lishui's discipline commission?", "The reports name no discipline commission secretary"),
+    ("金华市委书记是谁?", "没有报告涉及金华"),                     # jieba tags 金华 a proper noun,
+    ("厦门市委书记是谁?", "没有报告涉及厦门"),                     # 厦门市委 one organisation
+    ("丽水2023年的生产总值是多少?", "说的是25年来的情况，不是2023年的"),
+    ("到2035年丽水城乡居民收入倍差要缩小到多少?", "不是2035年的目标"),
+    ("2023年泉州新增城镇就业中,女性有多少人?", "报告没有单独统计女性"),
+    ("2024年泉州实际完成城镇新增就业多少人?", "是目标，不是实际完成的"),
+    ("When was the fifth session of Quanzhou's 17th Municipal People's Congress held?",
+     "not the meeting asked"),                                                        # an ordinal in words
+    ("《泉州市国土空间总体规划》是哪一年批准的?", "没有提到“泉州市国土空间总体规划”"),
+    ("泉州首届海丝国际论坛是哪一天举行的?", "报告没有给出海丝国际论坛的日期"),
+])
+def test_a_second_round_of_broken_premises(assistant, question, reason):
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.answer is None, answer.answer
+    assert reason in answer.reason
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("泉州市委书记是谁?", "張毅恭"),                        # the Party's secretary asked: the body agrees
+    ("Who heads the Quanzhou Municipal Party Committee?", "張毅恭"),
+    ("丽水城乡居民收入倍差从2.41倍缩小到多少?", "1.87"),    # a result asked, with no target year
+    ("2024年泉州城镇新增就业目标是多少?", "8.5万人"),        # no group inside the count
+])
+def test_the_second_round_keeps_what_agrees(assistant, question, expected):
+    answer = assistant.ask(question)
+    assert not answer.abstained and expected in answer.answer
+
+
+def test_second_round_checks_one_by_one():
+    from qa.answer.checks import (achievement_for_target, event_absent, one_item_for_many, part_not_counted,
+                                  period_for_one_year, quoted_name_absent, relative_date, target_for_result)
+    from qa.question.names import places_before_office, romanised
+    from qa.question.premises import same_body
+
+    date = analyse_question("市委全会是哪一天举行的?")
+    assert relative_date(date, "昨天").check == "nodate" and relative_date(date, "7月22日") is None
+    assert relative_date(analyse_question("全会什么时候提出的?"), "今年") is not None
+    asked_2024 = analyse_question("丽水2024年生产总值是多少?")
+    assert period_for_one_year(asked_2024, "25年来,全市生产总值从136.8亿元增加到2181.2亿元").found == "25年来"
+    assert period_for_one_year(asked_2024, "2024年全市生产总值2181.2亿元,五年来年均增长6%") is None
+    assert period_for_one_year(analyse_question("丽水25年来生产总值增长多少?"), "25年来增长14.9倍") is None
+    target = analyse_question("到2030年丽水收入倍差要缩小到多少?")
+    assert achievement_for_target(target, "倍差从2.41倍缩小到1.87", "").check == "achieved"
+    assert achievement_for_target(target, "到2030年倍差缩小到1.6以内", "") is None
+    assert achievement_for_target(target, "力争倍差缩小到1.6以内", "") is None       # a plan, year or not
+    assert premises_of("在1.64万个基层党组织中,非公企业党组织有多少个?").part[0] == "非公企业党组织"
+    assert premises_of("在会议中,泉州提出了多少项任务?").part == ()                  # 会议中: no group counted
+    part = premises_of("2023年新增城镇就业中,高校毕业生有多少人?")
+    assert part_not_counted(part, "城镇新增就业9.5万人").found == "高校毕业生"
+    assert part_not_counted(part, "其中高校毕业生2.1万人") is None
+    among = premises_of("新签约项目超2200个,其中500强企业项目有多少个?")
+    assert among.part[0] == "500强企业项目" and part_not_counted(among, "签约项目中有企业700家") is not None
+    result = analyse_question("2024年泉州实际新增就业多少人?")
+    assert target_for_result(result, "城镇新增就业8.5万人以上", "二、2024年工作目标任务").check == "target"
+    assert target_for_result(result, "城镇新增就业8.5万人", "一、2024年工作回顾") is None
+    six = analyse_question("“晋江经验”的“六个始终坚持”具体是哪六条?")
+    assert one_item_for_many(six, "正确处理好五大关系").found == "6"
+    assert one_item_for_many(six, "始终坚持以发展社会生产力为改革和发展的根本方向、始终坚持以市场为导向") is None
+    assert one_item_for_many(analyse_question("两大产业集群分别是什么?"), "集成电路").found == "2"
+    assert one_item_for_many(analyse_question("泉州的产业集群是什么?"), "集成电路") is None
+    titled = analyse_question("《世界遗产名录》是哪一年列入的?")
+    assert quoted_name_absent(titled, "地区生产总值从2012年4814亿元增长").found == "世界遗产名录"
+    assert quoted_name_absent(titled, "2021年列入《世界遗产名录》") is None
+    assert quoted_name_absent(analyse_question("要求用好什么“中心+平台”机制?"), "两中心一平台") is None  # short: the asker's words
+    forum = analyse_question("首届慈善大会定于哪一天举行?")
+    assert event_absent(forum, "全会于2025年7月22日在泉州举行").found == "首届慈善大会"
+    assert event_absent(forum, "首届慈善大会将于9月5日举行") is None
+    assert places_before_office("三明市委书记是谁") == ("三明",) and places_before_office("新任市委书记是谁") == ()
+    assert places_before_office("房地产市场") == () and places_before_office("厦门市委书记") == ("厦门",)
+    assert romanised("莲都区", ("Liandu", "Lishui")) == "Liandu District" and romanised("泉州市") == "Quanzhou"
+    assert not same_body("区委", "市委") and same_body("party", "市委") and not same_body("discipline", "市委")
+    assert role_before_span(premises_of("丽水市纪委书记是谁?"), "全会号召，").found == ""     # no office near it
+
+
+def test_english_meetings_named_in_words():
+    assert premises_of("When was the fourth session of Quanzhou's 17th Municipal People's Congress held?").meeting \
+        == premises_of("When was the 4th session of Quanzhou's 17th Municipal People's Congress held?").meeting
+    ninth = premises_of("When was the Ninth Plenary Session of the 13th Quanzhou Municipal Party Committee held?")
+    assert (ninth.meeting.term, ninth.meeting.session, ninth.meeting.congress) == (13, 9, False)

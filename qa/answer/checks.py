@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 from ..question.names import place_stem
 from ..question.followups import meetings_in
-from ..question.premises import ROLE_IN_TEXT, TEXT_ROLE, Premises, amounts_named, people_counted, unit_class
-from ..question.questions import YEAR, Question
+from ..question.premises import (BODY_BEFORE_OFFICE, ROLE_IN_TEXT, TEXT_ROLE, Premises, amounts_named,
+                                 people_counted, same_body, unit_class)
+from ..question.questions import YEAR, Question, asked_items
+from ..reader.scoring import enumeration_items
 
 _TARGET_MARKERS = re.compile(r"力争|确保|目标|预期|计划|争取|将|要|拟|预计|任务|部署|明年|今年")
 _ACHIEVED_MARKERS = re.compile(r"完成了|实现了|达到了|取得|已|累计|获批|回顾|成效|成绩|过去|同比|比上年")
@@ -90,8 +92,8 @@ class Broken:
     """A premise of the question a candidate span breaks, and what the report says instead."""
 
     check: str
-    """'place', 'role', 'notname', 'meeting', 'unit', 'people', 'amount', 'year', 'figure',
-    'nofigure' or 'period'."""
+    """'place', 'role', 'notname', 'nodate', 'meeting', 'unit', 'people', 'part', 'amount',
+    'year', 'years', 'figure', 'nofigure', 'period', 'achieved', 'items', 'quoted' or 'event'."""
     found: str
     """What the report has in its place: the role before the name ('市委书记'), the span's
     unit class ('money'), the year it speaks of ('2022'), the report's place ('泉州')."""
@@ -100,10 +102,13 @@ class Broken:
 _COMPARED_YEAR = re.compile(r"(?:比|较|同|与|相比|对比)$")
 _NEW_IN_YEAR = re.compile(r"新增|新建|新认定|新获|新培育|新引进|新开工|\bnew\b|\bnewly\b|\badded\b")
 _CUMULATIVE = re.compile(r"累计|总数|共有|总计")
+_ONE_YEAR = re.compile(r"(?:19|20)\d{2}年(?:一年|全年|当年)|仅(?:19|20)\d{2}年|\bin (?:that|a single) year\b|\bthat year alone\b")
 _BARE_YEAR = re.compile(r"(?:19|20)\d{2}年?")
 _NOT_A_NAME = re.compile(r"[0-9０-９]|^第")
 _HOW_MANY = re.compile(r"多少|\bhow (?:many|much)\b")
 _ANY_FIGURE = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半双]")
+_NO_COUNT = re.compile(r"(?:19|20)\d{2}年?|[0-9一二三四五六七八九十两]+年(?:来|间|以来)?|第?[0-9一二三四五六七八九十百]+[届次期批轮]")
+"""Figures that count nothing asked: years, spans of years, ordinals."""
 _CLAUSE_STOPS = "，,；;。！？!?\n"
 ROLE_REACH = 16
 """Characters before a name searched for the office that governs it ('市委副书记、市长X')."""
@@ -128,31 +133,51 @@ def place_agreement(places: tuple[str, ...], doc_place: str | None, passage: str
 
 def role_before_span(premises: Premises, before: str) -> Broken | None:
     """The office written just before a name when it is not the one asked ('市委书记'
-    before 陈伟俊 answers no question about a mayor); None when it is, or none is written.
-    Offices joined by '、' all govern the name ('市委副书记、市长X')."""
+    before 陈伟俊 answers no question about a mayor, nor about the 纪委's or a 区委's
+    secretary), or '' when no office stands anywhere in `before`; None when it is the one
+    asked, or is written further back. Offices joined by '、' all govern the name
+    ('市委副书记、市长X')."""
     if premises.role is None:
         return None
     found = list(ROLE_IN_TEXT.finditer(before))
-    if not found or len(before) - found[-1].end() > 2:
+    if not found:
+        return Broken("role", "")  # no office near the span: nothing says it is the one asked
+    if len(before) - found[-1].end() > 2:
         return None
     chain = [found[-1]]
     for match in reversed(found[:-1]):
         if chain[-1].start() - match.end() > 2:
             break
         chain.append(match)
-    if premises.role in {TEXT_ROLE[m.group(0)] for m in chain}:
-        return None
+    matched = [m for m in chain if TEXT_ROLE[m.group(0)] == premises.role]
+    if matched:
+        body = body_of_office(before[:matched[0].start()])
+        if not (premises.body and body and not same_body(premises.body, body[0])):
+            return None  # the office asked, of the body asked when the question and the text name one
+        return Broken("role", before[body[1]:matched[0].end()])  # '市委书记' for a 纪委书记 or 区委书记
     start = chain[-1].start()
     start -= 2 if before[max(0, start - 2):start] in ("市委", "县委", "区委", "省委", "政府") else 0
     return Broken("role", before[start:])
 
 
+def body_of_office(before: str) -> tuple[str, int] | None:
+    """The body an office belongs to, as written just before it ('市纪委' → 'discipline',
+    '区委' → '区委'), and where it starts in `before`; None when none is written."""
+    for name, pattern in BODY_BEFORE_OFFICE:
+        if found := re.search(f"(?:{pattern})$", before):
+            return (found.group(0) if name == "party" else name), found.start()
+    return None
+
+
 def unit_of_span(premises: Premises, span: str, after: str) -> Broken | None:
     """The span's unit class when the question's measure wants another (an income in 元
-    for a population)."""
+    for a population), or no figure at all: no unit, and no figure but years, spans of years
+    and ordinals ('25年来,历届市委…' for a number of Party members)."""
     if not premises.units:
         return None
     unit = unit_class(span, after)
+    if unit is None and not _ANY_FIGURE.search(_NO_COUNT.sub("", span)):
+        return Broken("nofigure", span.strip())
     return Broken("unit", unit) if unit and unit not in premises.units else None
 
 
@@ -183,9 +208,9 @@ def figure_is_a_year(question: Question, premises: Premises, span: str) -> Broke
 
 
 def cumulative_for_new(question: Question, clause: str) -> Broken | None:
-    """A running total ('累计') given for what a year added ('2023年新增多少')."""
-    if question.years and _NEW_IN_YEAR.search(question.normalised) and _CUMULATIVE.search(clause) \
-            and not _NEW_IN_YEAR.search(clause):
+    """A running total ('累计') given for what a year added ('2023年新增多少', '仅2024年一年')."""
+    if question.years and (_NEW_IN_YEAR.search(question.normalised) or _ONE_YEAR.search(question.normalised)) \
+            and _CUMULATIVE.search(clause) and not _NEW_IN_YEAR.search(clause):
         return Broken("period", "cumulative")
     return None
 
@@ -201,12 +226,13 @@ def clause_around(norm: str, start: int, end: int, reach: int = 120) -> tuple[st
     return before, norm[max(left, clause_start):min(stops, default=min(len(norm), end + reach))]
 
 
-def amount_of_span(premises: Premises, clause: str) -> Broken | None:
-    """The amount the span's clause gives when the question asks for another (居民收入 for
-    生产总值, 生产总值 for 工业增加值)."""
+def amount_of_span(premises: Premises, clause: str, before: str = "") -> Broken | None:
+    """The amount the span's clause (or, when it names none, its sentence up to the span:
+    `before`) gives when the question asks for another (居民收入 for 生产总值, 生产总值 for
+    工业增加值 or for 人均生产总值)."""
     if not premises.amounts:
         return None
-    named = amounts_named(clause)
+    named = amounts_named(clause) or amounts_named(before)
     return Broken("amount", "、".join(sorted(named))) if named and not named & premises.amounts else None
 
 
@@ -255,6 +281,7 @@ def office_of_another_place(premises: Premises, places: tuple[str, ...], doc_pla
         return None
     owner = before[max(0, found[-1].start() - 6):found[-1].start()]
     stems = {place_stem(p) for p in places}
+    stems = {p for p in stems if len(p) > 2 and p[-1] in "区县"} or stems  # 'Liandu District in Lishui': the district
     city = _CITY_OFFICE.search(owner) or (_CITY_OFFICE.search(owner + "市") if found[-1].group(0).endswith("市长")
                                           else None)
     if any(stem in owner for stem in stems) or city is None:
@@ -263,3 +290,109 @@ def office_of_another_place(premises: Premises, places: tuple[str, ...], doc_pla
     if other and place_stem(other) not in stems:
         return Broken("place", place_stem(other))
     return None
+
+
+_RELATIVE_DAY = re.compile(r"(?:昨天|今天|前天|明天|昨日|今日|前日|日前|近日|近期|当天|当日|同日|次日|本月|上月|今年|去年|明年)"
+                           r"[上下]?午?")
+
+
+def relative_date(question: Question, span: str) -> Broken | None:
+    """A day named only relative to the report's own date ('昨天') given for a date asked:
+    the report does not say which day it was."""
+    if question.answer_type != "date" or not _RELATIVE_DAY.fullmatch(span.strip(" ,，(（")):
+        return None
+    return Broken("nodate", span.strip())
+
+
+_YEARS_SPANNED = re.compile(r"(?:\d{1,3}|[两二三四五六七八九十]{1,3})年(?:来|间|以来)|过去[两二三四五六七八九十]+年|新世纪以来")
+
+
+def period_for_one_year(question: Question, sentence: str) -> Broken | None:
+    """A figure over several years ('25年来…从136.8亿元增加到2181.2亿元') given for one
+    year's figure ('2024年生产总值'), when the sentence names none of the years asked."""
+    if len(question.years) != 1 or question.answer_type not in ("number", "percent") or \
+            _YEARS_SPANNED.search(question.normalised) or question.years[0] in sentence:
+        return None
+    found = _YEARS_SPANNED.search(sentence)
+    return Broken("years", found.group(0)) if found else None
+
+
+_BY_YEAR = re.compile(r"到(?:19|20)\d{2}年")
+_ACHIEVED_CHANGE = re.compile(r"从[^，。；]{1,24}?(?:增加|增长|提高|提升|缩小|下降|减少|扩大|上升)到|年来|以来")
+
+
+def achievement_for_target(question: Question, sentence: str, heading: str) -> Broken | None:
+    """What was achieved ('倍差从2.41倍缩小到1.87', with no year) given for a target set for
+    a year ('到2030年…要缩小到多少'): the sentence names none of the years asked and reads as a
+    result, not a plan."""
+    if not question.years or question.answer_type not in ("number", "percent") or \
+            not (question.intent == "target" or _BY_YEAR.search(question.normalised)):
+        return None
+    if any(year in sentence or year in heading for year in question.years) or _TARGET_MARKERS.search(sentence):
+        return None
+    return Broken("achieved", "") if _ACHIEVED_CHANGE.search(sentence) else None
+
+
+def part_not_counted(premises: Premises, sentence: str) -> Broken | None:
+    """A count whose sentence does not name the group asked inside it, by the whole phrase or
+    its first telling word (all new jobs given for the graduates among them: 高校; the 500强
+    among signed projects: 500)."""
+    if not premises.part or premises.part[0] in sentence or premises.part[1] in sentence:
+        return None
+    return Broken("part", premises.part[0])
+
+
+_SEVERAL = re.compile(r"分别(?:是|指|为|代表)|各(?:是|指)|\brespectively\b")
+_NUMBER_OF = re.compile(r"哪?([两二三四五六七八九十]|[2-9])\s*(?:个|项|件|种|大|类|条|点|对)")
+
+
+def one_item_for_many(question: Question, span: str) -> Broken | None:
+    """One thing given for a question that asks for several ('具体是哪六条', '哪五对关系',
+    '两个产业集群分别是什么'): the span lists a single item."""
+    wants = question.items
+    if not wants and ((several := _SEVERAL.search(question.normalised)) or "哪" in question.normalised):
+        numbers = list(_NUMBER_OF.finditer(question.normalised))
+        number = next((n for n in numbers if n.group(0).startswith("哪")), numbers[0] if numbers else None)
+        if number and (several or number.group(0).startswith("哪")):
+            wants = asked_items(f"哪{number.group(1)}个", False)
+        elif several:
+            return None if enumeration_items(span) > 1 else Broken("items", "")
+    if wants < 2 or enumeration_items(span) > 1:
+        return None
+    return Broken("items", str(wants))
+
+
+_QUOTED_NAME = re.compile(r"《([^》]{4,30})》|[“「‘]([^”」’]{8,30})[”」’]")
+
+
+def quoted_name_absent(question: Question, around: str) -> Broken | None:
+    """A title the question quotes ('《世界遗产名录》'), or a longer quoted name ('“泉州:宋元
+    中国的世界海洋商贸中心”'; short quotes are often the asker's own words), that neither
+    the span's sentence nor its paragraph names: the span answers something else."""
+    quoted = [title or name for title, name in _QUOTED_NAME.findall(question.normalised)]
+    if not quoted or any(name in around for name in quoted):
+        return None
+    return Broken("quoted", quoted[0])
+
+
+_EVENT = re.compile(r"([\u4e00-\u9fff]{2,4})(?:大会|论坛|博览会|展览会|交易会|运动会|峰会|典礼|仪式|文化节|艺术节|旅游节)")
+_EVENT_ORDINAL = re.compile(r"^(?:首届|第[0-9一二三四五六七八九十]+届|[0-9一二三四五六七八九十]+届)")
+
+
+def event_absent(question: Question, around: str) -> Broken | None:
+    """For the date of an event ('首届慈善大会定于哪一天举行'), a sentence and paragraph that
+    never name what the event is about (慈善): the date is another event's."""
+    found = _EVENT.search(question.normalised) if question.answer_type == "date" else None
+    name = _EVENT_ORDINAL.sub("", found.group(1)) if found else ""
+    if len(name) < 2 or name in around:
+        return None
+    return Broken("event", found.group(0))
+
+
+def target_for_result(question: Question, sentence: str, heading: str) -> Broken | None:
+    """A target ('城镇新增就业8.5万人' under '2024年工作目标任务') given for what was achieved
+    ('2024年实际新增就业多少'): the question asks for a result, the section or the sentence
+    reads as a plan."""
+    if question.intent != "achievement" or question.answer_type not in ("number", "percent"):
+        return None
+    return Broken("target", "") if sentence_intent(sentence, heading) == "target" else None

@@ -18,6 +18,9 @@ UNIT_NAMES = {"people": ("a number of people", "人数"), "money": ("an amount o
               "count": ("a number of things", "个数"), "ratio": ("a multiple", "倍数"),
               "ordinal": ("an ordinal", "序数")}
 
+BODY_NAMES = {"discipline": "discipline commission ", "cppcc": "CPPCC ", "congress": "people's congress "}
+"""How an English reason names the body whose office was asked (the Party's and the government's go without)."""
+
 EN = {
     "uncovered": "No report covers {names}.",
     "place": "No report is about {place}; the closest answer, {span}, comes from the report on {found}.",
@@ -31,6 +34,14 @@ EN = {
     "figure": "The closest passage gives a year ({span}), not the figure asked.",
     "nofigure": "The closest passage gives no figure ({span}).",
     "period": "The reports give a cumulative total ({span}), not what {years} added.",
+    "nodate": "The reports give no date for it; the closest passage says only “{span}”.",
+    "part": "The reports give no separate count of {found}; the closest figure, {span}, is not theirs.",
+    "years": "The closest figure, {span}, covers {found}, not {years} alone.",
+    "achieved": "The closest passage reports a result ({span}), not the target for {years}.",
+    "items": "The question asks for {found} things; the closest passage gives one ({span}).",
+    "quoted": "No passage near the closest answer ({span}) names “{found}”.",
+    "event": "The reports give no date for {found}; the closest date, {span}, is another event's.",
+    "target": "The closest figure, {span}, is a target, not a result.",
     "weak": "No passage states it clearly; the closest guess, {span}, scored {confidence:.2f} "
             "(answers need {threshold:.2f}).",
     "nothing": "No passage of the reports answers it.",
@@ -48,6 +59,14 @@ ZH = {
     "figure": "最接近的段落给出的是年份（{span}），不是所问的数字。",
     "nofigure": "最接近的段落没有给出数字（{span}）。",
     "period": "报告给出的是累计数（{span}），不是{years}年新增的。",
+    "nodate": "报告没有给出具体日期；最接近的段落只说“{span}”。",
+    "part": "报告没有单独统计{found}；最接近的数字“{span}”不是这一部分的。",
+    "years": "最接近的数字“{span}”说的是{found}的情况，不是{years}年的。",
+    "achieved": "最接近的段落说的是已取得的成绩（{span}），不是{years}年的目标。",
+    "items": "问题问的是{found}项内容；最接近的段落只给出一项（“{span}”）。",
+    "quoted": "最接近的答案“{span}”所在的段落没有提到“{found}”。",
+    "event": "报告没有给出{found}的日期；最接近的日期“{span}”是另一件事的。",
+    "target": "最接近的数字“{span}”是目标，不是实际完成的。",
     "weak": "没有段落明确回答这个问题；最接近的猜测“{span}”置信度为{confidence:.2f}（回答需要{threshold:.2f}）。",
     "nothing": "报告中没有段落回答这个问题。",
 }
@@ -80,9 +99,11 @@ def not_found_reason(question: Question, terms: QuestionTerms, premises: Premise
         place = terms.places[0] if terms.places else ""
         if what.check == "place":
             fields["place"] = _place(question, terms)
-            fields["found"] = (romanised(what.found) if english else what.found) or "another place"
+            fields["found"] = (romanised(what.found, question.latin_names) if english else what.found) \
+                or "another place"
         elif what.check == "role":
-            fields.update(role=premises.role if english else premises.role_words, place=place,
+            fields.update(role=(BODY_NAMES.get(premises.body, "") + premises.role) if english else premises.role_words,
+                          place=place,
                           of_place=f" of {_place(question, terms)}" if place else "",
                           sentence=sentence_of(span))
         elif what.check == "unit":
@@ -93,6 +114,8 @@ def not_found_reason(question: Question, terms: QuestionTerms, premises: Premise
             fields["wanted"] = _join(sorted(premises.people), english)
         elif what.check == "amount":
             fields["wanted"] = _join(sorted(premises.amounts), english)
+        elif what.check == "items":
+            fields["found"] = what.found or ("several" if english else "几")
         return _say(question, what.check, keep=QUOTED + (("found",) if what.check == "role" else ()), **fields)
     if best is not None:
         return _say(question, "weak", span=best.text, confidence=best.confidence, threshold=threshold)
@@ -114,7 +137,7 @@ def _say(question: Question, key: str, keep: tuple[str, ...] = QUOTED, **fields)
 def _place(question: Question, terms: QuestionTerms) -> str:
     """The place asked about, as the question's language writes it."""
     place = terms.places[0] if terms.places else ""
-    return romanised(place) if question.language == "en" and place else place
+    return romanised(place, question.latin_names) if question.language == "en" and place else place
 
 
 def _join(words, english: bool) -> str:

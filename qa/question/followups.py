@@ -252,10 +252,12 @@ _ZH_NUMERAL = "[一二三四五六七八九十]{1,3}"
 _ZH_MEETING = re.compile(
     rf"(?:市委|省委|县委|区委|市)?第?(?P<term>{_ZH_NUMERAL})届(?P<congress>人大|政协)?第?"
     rf"(?:(?P<session>{_ZH_NUMERAL})[次中])?(?:全体\s*(?:\(扩大\))?\s*会议|全会|会议)?")
-_ORD = r"\d{1,2}(?:st|nd|rd|th)"
+_ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+                  "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
+_ORD = r"(?:\d{1,2}(?:st|nd|rd|th)|(?i:" + "|".join(_ORDINAL_WORDS) + r")\b)"
 _EN_MEETING = re.compile(
     rf"(?:the\s+)?(?:[A-Z][a-z]+(?:'s)?\s+)?{_ORD}(?:[-\s]term)?(?:\s+{_ORD})?\s+"
-    rf"(?:plenary session|plenum|plenary meeting|session)(?:\s+of\s+(?:the\s+)?(?:[A-Z][a-z]+(?:'s)?\s+)?"
+    rf"(?i:plenary session|plenum|plenary meeting|session)(?:\s+of\s+(?:the\s+)?(?:[A-Z][a-z]+(?:'s)?\s+)?"
     rf"{_ORD}(?:\s+[A-Za-z']+){{0,4}}?\s+(?:[Cc]ommittee|[Cc]ongress))?")
 _ZH_LEAD = re.compile(r"^(?:那么|那|而|还有|另外|至于|再问一下|再问)")
 _EN_LEAD = re.compile(r"^(?:and\s+what\s+about|and\s+how\s+about|what\s+about|how\s+about|and|also|then|so)\b[\s,]*",
@@ -296,10 +298,12 @@ def _ordinal(n: int | None) -> str:
 
 def _english_meeting(phrase: str) -> Meeting:
     """The term and session an English meeting phrase names ('the 9th plenary session of
-    the 13th … committee', 'the 13th-term 9th plenum', '11th plenum of the 12th committee')."""
+    the 13th … committee', 'the 13th-term 9th plenum', '11th plenum of the 12th committee',
+    'the fourth session of the 17th … congress')."""
     term = session = None
-    for found in re.finditer(rf"({_ORD})([-\s]term|\s+(?:plenary|plenum|session))?", phrase):
-        n = int(re.match(r"\d+", found.group(1)).group())
+    for found in re.finditer(rf"({_ORD})([-\s]term|\s+(?i:plenary|plenum|session))?", phrase):
+        digits = re.match(r"\d+", found.group(1))
+        n = int(digits.group()) if digits else _ORDINAL_WORDS.index(found.group(1).lower()) + 1
         kind = (found.group(2) or "").strip(" -")
         if kind == "term":
             term = n

@@ -259,18 +259,41 @@ def chinese_names(normalised_question: str, tags: tuple[str, ...] = ("ns", "nr")
     return tuple(dict.fromkeys(w for w in words if len(w) >= 2 and w not in _GENERIC))
 
 
+_OFFICE_OF_A_PLACE = re.compile(r"[市县区](?:委|长|政府|人大|政协|纪委)|[市县区]$")
+_NAME_TAGS = ("ns", "nz", "nr", "nrt", "j")
+
+
+_BODY_OF_A_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,3}?)[市县区](?:委|政府)$")
+
+
+def places_before_office(normalised_question: str) -> tuple[str, ...]:
+    """Names jieba does not tag as places but a place's office or level follows ('三明' in
+    '三明市委书记', '三明/市'), or that jieba joins to one as an organisation ('厦门市委'):
+    they name a place all the same."""
+    words = tagged(normalised_question)
+    found = [word for (word, flag), (after, _) in zip(words, words[1:])
+             if 2 <= len(word) <= 3 and flag in _NAME_TAGS and word not in _GENERIC and _OFFICE_OF_A_PLACE.match(after)]
+    found += [body[1] for word, flag in words if flag == "nt" and (body := _BODY_OF_A_PLACE.match(word))]
+    return tuple(dict.fromkeys(found))
+
+
 def place_stem(place: str) -> str:
     """A city's name without 市 (泉州市 → 泉州), so both spellings compare equal."""
     return place[:-1] if len(place) > 2 and place.endswith("市") else place
 
 
-def romanised(place: str) -> str:
-    """A Chinese place name as English writes it: 泉州 → 'Quanzhou', 莲都区 → 'Liandu District'
-    (市 and 省 dropped, 县 and 区 as County and District)."""
+def romanised(place: str, spellings: tuple[str, ...] = ()) -> str:
+    """A Chinese place name as English writes it: 泉州 → 'Quanzhou', 莲都区 → 'Liandou
+    District' (市 and 省 dropped, 县 and 区 as County and District; each character in its
+    first reading), or as one of `spellings` (a question's own 'Liandu') spells it."""
     from pypinyin import lazy_pinyin
 
     suffix = {"县": " County", "区": " District"}.get(place[-1:], "")
     stem = place[:-1] if len(place) > 2 and place[-1] in "市省县区" else place
+    for name in spellings:
+        target = re.sub(r"[^a-z]", "", name.lower())
+        if target and (spelled := _spells(syllables_of(stem), 0, target)) and spelled[0] == len(stem):
+            return name + suffix
     return "".join(lazy_pinyin(stem)).capitalize() + suffix
 
 

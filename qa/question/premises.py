@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..textnorm import jieba_tokens
 from .followups import Meeting, read_slots
 from .questions import Question
 
@@ -89,6 +90,13 @@ class Premises:
     amounts: frozenset[str] = frozenset()
     """The amounts of money a 'how much' question asks for, as the reports write them
     (生产总值 for GDP, 人均生产总值 for GDP per head; `AMOUNTS`), or empty."""
+    part: tuple[str, ...] = ()
+    """For a count of one group inside another ('新增城镇就业中,高校毕业生有多少'): the group
+    as asked, then the words that tell it apart (高校毕业生, 高校, 毕业生); empty otherwise."""
+    body: str | None = None
+    """The body whose office a 'who' question asks for, when it names one: a Party committee
+    ('市委', '区委', or 'party' when the level is not named), 'discipline' (纪委), 'cppcc'
+    (政协), 'congress' (人大), 'government' (政府)."""
 
 
 def read_premises(question: Question) -> Premises:
@@ -125,8 +133,60 @@ def read_premises(question: Question) -> Premises:
         if amounts and english and _PER_HEAD.search(text):
             amounts = frozenset(f"人均{amount}" for amount in amounts)
     meeting = read_slots(question.text, question, lambda latin: None)[1]
+    body = None
+    if question.answer_type == "person":
+        body = next((name if name != "party" or english else found.group(0)[:2]
+                     for name, pattern in (_EN_BODIES if english else _ZH_BODIES)
+                     if (found := re.search(pattern, text))), None)
+        if role is None and body and english and _EN_HEADS.search(text):
+            role, role_words = HEAD_OF[body], _EN_HEADS.search(text).group(0)
     return Premises(role, role_words, units, people,
-                    meeting if meeting is not None and meeting.session else None, amounts)
+                    meeting if meeting is not None and meeting.session else None, amounts,
+                    part_of_count(text) if question.answer_type == "number" and not english else (), body)
+
+
+_ZH_BODIES = [("discipline", r"纪委|纪检|监委"), ("cppcc", r"政协"), ("congress", r"人大"),
+              ("government", r"政府|市长|县长|区长|省长"), ("party", r"(?:市|县|区|省|党)委(?:副)?书记")]
+_EN_BODIES = [("discipline", r"\bdiscipline\b"), ("cppcc", r"\bcppcc\b|\bpolitical consultative\b"),
+              ("congress", r"\bpeople'?s congress\b"), ("government", r"\bgovernment\b|\bmayor\b|\bgovernor\b"),
+              ("party", r"\bparty (?:committee|secretary|chief)\b")]
+_EN_HEADS = re.compile(r"\bheads?\b|\bleads?\b|\bin charge of\b")
+HEAD_OF = {"discipline": "secretary", "party": "secretary", "cppcc": "chair", "congress": "director",
+           "government": "mayor"}
+"""The office of a body's head, for 'who heads …' ('the discipline commission': its secretary)."""
+BODY_BEFORE_OFFICE = [("discipline", r"纪委|纪检|监委"), ("cppcc", r"政协"), ("congress", r"人大(?:常委会)?"),
+                      ("government", r"政府"), ("party", r"[市县区省党]委")]
+"""The body an office belongs to, as written just before it in a report ('市纪委书记'); a
+Party committee is named by its level ('区委')."""
+
+
+def same_body(asked: str, found: str) -> bool:
+    """Whether an office of the body `found` is one of the body `asked` ('区委' is no '市委';
+    'party', a Party committee of no named level, is either)."""
+    party = ("party", "市委", "县委", "区委", "省委", "党委")
+    if asked in party and found in party:
+        return "party" in (asked, found) or asked == found
+    return asked == found
+
+_PART_OF = re.compile(r"(?P<whole>[^，,。？?]{2,}?)(?:中[，,的]|[，,]\s*其中)\s*(?P<part>[^，,。？?]{2,}?)(?:有|是|为|占|达)?(?:多少|几)")
+_COUNTED_WHOLE = re.compile(r"[0-9一二三四五六七八九十百千万]+(?:\.[0-9]+)?万?[个只家项名人所批条]|新增|全部|所有|总数")
+_NOT_A_GROUP = re.compile(r"(?:报告|决定|讲话|会议|全会|文|文章|公报|工作|规划|意见|其)$")
+_GENERIC_PART = {"人数", "数量", "规模", "多少", "总数", "比例", "情况", "其中", "分别", "个数", "金额", "总额", "数目", "人次"}
+
+
+def part_of_count(norm: str) -> tuple[str, ...]:
+    """A group counted inside a larger one and the words that tell it apart ('2023年新增城镇
+    就业中,高校毕业生人数是多少' → 高校毕业生, 高校, 毕业生; '…超2200个,其中500强企业项目有
+    多少个'), or () when the question counts no such group."""
+    found = _PART_OF.search(norm)
+    if not found or not _COUNTED_WHOLE.search(found["whole"]) or _NOT_A_GROUP.search(found["whole"]):
+        return ()
+    whole = found["whole"]
+    words = [w for w in jieba_tokens(found["part"]) if len(w) >= 2 and w not in whole and w not in _GENERIC_PART]
+    return (_GENERIC_TAIL.sub("", found["part"]), *dict.fromkeys(words)) if words else ()
+
+
+_GENERIC_TAIL = re.compile(r"的?(?:人数|数量|规模|总数|个数|金额|总额|数目|比例|人次)$")
 
 
 AMOUNTS = re.compile(r"生产总值|gdp|增加值|收入|投资|产值|营业收入|营收|税收|零售额|支出|存款|贷款|外资|出口|进口")

@@ -17,7 +17,7 @@ from ..core import Document
 from ..textnorm import bigram_tokens, normalise_for_matching
 from .dictionary import chinese_words, common_words, proper_nouns
 from .glossary import chinese_terms, unmatched_words
-from .names import chinese_names, find_pinyin_cached, tagged
+from .names import chinese_names, find_pinyin_cached, places_before_office, tagged
 from .questions import Question, content_bigrams
 
 
@@ -68,8 +68,9 @@ def find_terms(question: Question, normalised: Mapping[str, str], documents: Map
         corpus_text: all normalised text in one string, asked for by English questions only.
     """
     required, unknown, found, places = [], [], [], []
-    place_names = set(chinese_names(question.normalised, tags=("ns",)))
-    for name in chinese_names(question.normalised):
+    named_by_office = places_before_office(question.normalised)
+    place_names = set(chinese_names(question.normalised, tags=("ns",))) | set(named_by_office)
+    for name in dict.fromkeys(chinese_names(question.normalised) + named_by_office):
         docs = {d for d, norm in normalised.items() if name in norm}
         if docs:
             required.append(docs)
@@ -79,13 +80,18 @@ def find_terms(question: Question, normalised: Mapping[str, str], documents: Map
             unknown.append(name)
     for latin in question.latin_names:
         docs = set()
+        level = _ADMIN_LEVEL.match(question.text[question.text.find(latin) + len(latin):])
+        level = ADMIN_UNITS[level.group(1).lower()] if level else ""
         for doc_id, doc in documents.items():
             chinese = find_pinyin_cached(latin, doc.text)
             if chinese:
                 docs.add(doc_id)
                 found.append(chinese)
-                if is_place(normalise_for_matching(chinese)):
-                    places.append(normalise_for_matching(chinese))
+                chinese = normalise_for_matching(chinese)
+                if level and chinese + level in normalised[doc_id] and is_place(chinese + level):
+                    chinese += level  # 'Liandu District': 莲都区, where 莲都 alone is no place to jieba
+                if is_place(chinese):
+                    places.append(chinese)
         if docs:
             required.append(docs)
         else:
@@ -107,6 +113,11 @@ def find_terms(question: Question, normalised: Mapping[str, str], documents: Map
     found = list(dict.fromkeys(found))
     return QuestionTerms(tuple(frozenset(docs) for docs in required), tuple(found),
                          tuple(dict.fromkeys(found + search)), uncovered, tuple(dict.fromkeys(places)))
+
+
+ADMIN_UNITS = {"district": "区", "county": "县"}
+"""English words for a place's level, as Chinese writes them after its name."""
+_ADMIN_LEVEL = re.compile(r"\s+(District|County)\b", re.IGNORECASE)
 
 
 def is_place(chinese: str) -> bool:
