@@ -109,6 +109,11 @@ HEADER_READ_SECONDS = 20.0
 """How long `qa serve` waits for a request's headers, from its first byte (or the
 connection's start), before closing the connection."""
 
+KEEP_ALIVE_SECONDS = 30
+"""How long `qa serve` keeps an idle connection open for the client's next request. Longer
+than clients keep one themselves (httpx: 5 s), so a client never sends on a connection the
+server is closing at that moment (uvicorn's own 5 s did, under load: "connection reset")."""
+
 BODY_IDLE_SECONDS = 30.0
 """How long `qa serve` waits for the next piece of a request body before closing the
 connection (an upload of MAX_UPLOAD_BYTES at any usable speed sends far more often)."""

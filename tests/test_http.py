@@ -408,6 +408,20 @@ def test_slow_headers_and_stalled_bodies_are_cut_off(slow_limits_server):
     assert answered.startswith(b"HTTP/1.1 200") and "吴舜泽".encode("utf-8") in answered
 
 
+def test_an_idle_connection_outlives_the_clients_own_keep_alive(slow_limits_server):
+    """A connection left idle longer than httpx keeps one (5 s) still takes the next request:
+    the server never closes it just as a busy client reuses it (a "connection reset")."""
+    import socket
+
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", slow_limits_server), timeout=10) as conn:
+        conn.sendall(request)
+        assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+        time.sleep(6)
+        conn.sendall(request)
+        assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+
+
 def test_a_second_upload_waits_its_turn_in_view(upload_client, monkeypatch):
     """While one upload is indexed, another waits for it; GET /api/documents lists both
     (the running one first) and the chat page's status line names what it waits for."""

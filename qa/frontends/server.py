@@ -399,10 +399,12 @@ def cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
 
 
 def server_config(app):
-    """uvicorn's settings for `qa serve`: h11 with read timeouts (`ReadTimeouts`)."""
+    """uvicorn's settings for `qa serve`: h11 with read timeouts (`ReadTimeouts`), idle
+    connections kept settings.KEEP_ALIVE_SECONDS."""
     import uvicorn
 
     return uvicorn.Config(app, log_level="warning", http=read_timeouts_protocol(),
+                          timeout_keep_alive=settings.KEEP_ALIVE_SECONDS,
                           timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
 
 
