@@ -29,6 +29,22 @@ def premises_of(question: str):
     ("南安市的市委書記是誰?", "沒有關於南安市的報告"),                     # Quanzhou's secretary visiting it
     ("泉州市委十三届九次全会有多少人列席?", "不是列席"),                   # those present are not those attending
     ("泉州市政协主席是哪位?", "报告没有提到泉州市政协主席"),
+    # The second round (0.6.0): whose office, a district's office, places jieba tags otherwise,
+    # several years for one, a result for a target and a target for a result, a group inside a
+    # count, an English ordinal in words, a quoted title or an event the passage never names.
+    ("泉州市纪委书记是谁?", "报告没有提到泉州市纪委书记；最接近的是市委书记张毅恭"),   # the Party's secretary
+    ("莲都区委书记是谁?", "最接近的是市委书记吴舜泽"),                                 # the city's, not the district's
+    ("Who heads Lishui's discipline commission?", "The reports name no discipline commission secretary"),
+    ("金华市委书记是谁?", "没有报告涉及金华"),                     # jieba tags 金华 a proper noun,
+    ("厦门市委书记是谁?", "没有报告涉及厦门"),                     # 厦门市委 one organisation
+    ("丽水2023年的生产总值是多少?", "说的是25年来的情况，不是2023年的"),
+    ("到2035年丽水城乡居民收入倍差要缩小到多少?", "不是2035年的目标"),
+    ("2023年泉州新增城镇就业中,女性有多少人?", "报告没有单独统计女性"),
+    ("2024年泉州实际完成城镇新增就业多少人?", "是目标，不是实际完成的"),
+    ("When was the fifth session of Quanzhou's 17th Municipal People's Congress held?",
+     "not the meeting asked"),                                                        # an ordinal in words
+    ("《泉州市国土空间总体规划》是哪一年批准的?", "没有提到“泉州市国土空间总体规划”"),
+    ("泉州首届海丝国际论坛是哪一天举行的?", "报告没有给出海丝国际论坛的日期"),
 ])
 def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason):
     answer = assistant.ask(question)
@@ -44,6 +60,10 @@ def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason)
     ("候补委员有多少名出席泉州市委十三届九次全会?", "8人"),    # 候补市委委员 counts as 候补委员
     ("泉州全体居民人均可支配收入是全国的几倍?", "1.3倍"),       # a multiple, not the income itself
     ("2012年泉州的地区生产总值是多少?", "4814億元"),           # cut before the run into 2022's figure
+    ("泉州市委书记是谁?", "張毅恭"),                        # the Party's secretary asked: the body agrees
+    ("Who heads the Quanzhou Municipal Party Committee?", "張毅恭"),
+    ("丽水城乡居民收入倍差从2.41倍缩小到多少?", "1.87"),    # a result asked, with no target year
+    ("2024年泉州城镇新增就业目标是多少?", "8.5万人"),        # no group inside the count
 ])
 def test_a_kept_premise_still_answers(assistant, question, expected):
     answer = assistant.ask(question)
@@ -150,42 +170,6 @@ def test_the_reason_reaches_the_json_and_the_cli(seed_index, capsys):
     assert main(["ask", "Who is the mayor of Wenzhou?", "--index-dir", str(seed_index)]) == 0
     out = capsys.readouterr().out
     assert "A: Not found in the reports." in out and "The reports name no mayor of Wenzhou" in out
-
-
-# The second round of checks (0.6.0): whose office, a district's office, a date the report
-# only gives as 'yesterday', a group inside a count, several years for one, a result for a
-# target, a target for a result, one thing for several, a quoted title or an event the
-# passage never names.
-@pytest.mark.parametrize("question,reason", [
-    ("泉州市纪委书记是谁?", "报告没有提到泉州市纪委书记；最接近的是市委书记张毅恭"),   # the Party's secretary
-    ("莲都区委书记是谁?", "最接近的是市委书记吴舜泽"),                                 # the city's, not the district's
-    ("Who heads Lishui's discipline commission?", "The reports name no discipline commission secretary"),
-    ("金华市委书记是谁?", "没有报告涉及金华"),                     # jieba tags 金华 a proper noun,
-    ("厦门市委书记是谁?", "没有报告涉及厦门"),                     # 厦门市委 one organisation
-    ("丽水2023年的生产总值是多少?", "说的是25年来的情况，不是2023年的"),
-    ("到2035年丽水城乡居民收入倍差要缩小到多少?", "不是2035年的目标"),
-    ("2023年泉州新增城镇就业中,女性有多少人?", "报告没有单独统计女性"),
-    ("2024年泉州实际完成城镇新增就业多少人?", "是目标，不是实际完成的"),
-    ("When was the fifth session of Quanzhou's 17th Municipal People's Congress held?",
-     "not the meeting asked"),                                                        # an ordinal in words
-    ("《泉州市国土空间总体规划》是哪一年批准的?", "没有提到“泉州市国土空间总体规划”"),
-    ("泉州首届海丝国际论坛是哪一天举行的?", "报告没有给出海丝国际论坛的日期"),
-])
-def test_a_second_round_of_broken_premises(assistant, question, reason):
-    answer = assistant.ask(question)
-    assert answer.abstained and answer.answer is None, answer.answer
-    assert reason in answer.reason
-
-
-@pytest.mark.parametrize("question,expected", [
-    ("泉州市委书记是谁?", "張毅恭"),                        # the Party's secretary asked: the body agrees
-    ("Who heads the Quanzhou Municipal Party Committee?", "張毅恭"),
-    ("丽水城乡居民收入倍差从2.41倍缩小到多少?", "1.87"),    # a result asked, with no target year
-    ("2024年泉州城镇新增就业目标是多少?", "8.5万人"),        # no group inside the count
-])
-def test_the_second_round_keeps_what_agrees(assistant, question, expected):
-    answer = assistant.ask(question)
-    assert not answer.abstained and expected in answer.answer
 
 
 def test_second_round_checks_one_by_one():

@@ -93,7 +93,8 @@ class Broken:
 
     check: str
     """'place', 'role', 'notname', 'nodate', 'meeting', 'unit', 'people', 'part', 'amount',
-    'year', 'years', 'figure', 'nofigure', 'period', 'achieved', 'items', 'quoted' or 'event'."""
+    'year', 'years', 'figure', 'nofigure', 'period', 'achieved', 'target', 'items', 'quoted' or
+    'event'."""
     found: str
     """What the report has in its place: the role before the name ('市委书记'), the span's
     unit class ('money'), the year it speaks of ('2022'), the report's place ('泉州')."""
