@@ -33,7 +33,6 @@ def test_build_then_load_round_trip(corpus, tmp_path):
 def test_reindex_embeds_only_what_changed(corpus, tmp_path):
     index_dir = tmp_path / "index"
     build(corpus, index_dir)
-    before = load_index(index_dir)
     unchanged = build(corpus, index_dir)
     assert unchanged.added == [] and unchanged.removed == [] and sorted(unchanged.unchanged) == ["a.txt", "b.txt"]
 
