@@ -29,7 +29,7 @@ def premises_of(question: str):
     ("南安市的市委書記是誰?", "沒有關於南安市的報告"),                     # Quanzhou's secretary visiting it
     ("泉州市委十三届九次全会有多少人列席?", "不是列席"),                   # those present are not those attending
     ("泉州市政协主席是哪位?", "报告没有提到泉州市政协主席"),
-    # The second round (0.6.0): whose office, a district's office, places jieba tags otherwise,
+    # Checks of 0.6.0: whose office, a district's office, places jieba tags otherwise,
     # several years for one, a result for a target and a target for a result, a group inside a
     # count, an English ordinal in words, a quoted title or an event the passage never names.
     ("泉州市纪委书记是谁?", "报告没有提到泉州市纪委书记；最接近的是市委书记张毅恭"),   # the Party's secretary

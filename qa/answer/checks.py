@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from ..question.names import place_stem
 from ..question.followups import meetings_in
-from ..question.premises import (BODY_BEFORE_OFFICE, ROLE_IN_TEXT, TEXT_ROLE, Premises, amounts_named,
+from ..question.premises import (ROLE_IN_TEXT, TEXT_ROLE, Premises, amounts_named, body_of_office,
                                  people_counted, same_body, unit_class)
-from ..question.questions import YEAR, Question, asked_items
+from ..question.questions import YEAR, Question, count_word
 from ..reader.scoring import enumeration_items
 
 _TARGET_MARKERS = re.compile(r"力争|确保|目标|预期|计划|争取|将|要|拟|预计|任务|部署|明年|今年")
@@ -159,15 +159,6 @@ def role_before_span(premises: Premises, before: str) -> Broken | None:
     start = chain[-1].start()
     start -= 2 if before[max(0, start - 2):start] in ("市委", "县委", "区委", "省委", "政府") else 0
     return Broken("role", before[start:])
-
-
-def body_of_office(before: str) -> tuple[str, int] | None:
-    """The body an office belongs to, as written just before it ('市纪委' → 'discipline',
-    '区委' → '区委'), and where it starts in `before`; None when none is written."""
-    for name, pattern in BODY_BEFORE_OFFICE:
-        if found := re.search(f"(?:{pattern})$", before):
-            return (found.group(0) if name == "party" else name), found.start()
-    return None
 
 
 def unit_of_span(premises: Premises, span: str, after: str) -> Broken | None:
@@ -347,20 +338,23 @@ _SEVERAL = re.compile(r"分别(?:是|指|为|代表)|各(?:是|指)|\brespective
 _NUMBER_OF = re.compile(r"哪?([两二三四五六七八九十]|[2-9])\s*(?:个|项|件|种|大|类|条|点|对)")
 
 
+def number_asked(norm: str) -> int:
+    """How many things a question asks for by a count `Question.items` does not read: '哪五对',
+    or with 分别 any count it names ('两个产业集群分别是什么'); 0 when none."""
+    numbers = list(_NUMBER_OF.finditer(norm))
+    asked = next((n for n in numbers if n.group(0).startswith("哪")), None)
+    if asked is None and numbers and _SEVERAL.search(norm):
+        asked = numbers[0]
+    return count_word(asked.group(1)) if asked else 0
+
+
 def one_item_for_many(question: Question, span: str) -> Broken | None:
     """One thing given for a question that asks for several ('具体是哪六条', '哪五对关系',
-    '两个产业集群分别是什么'): the span lists a single item."""
-    wants = question.items
-    if not wants and ((several := _SEVERAL.search(question.normalised)) or "哪" in question.normalised):
-        numbers = list(_NUMBER_OF.finditer(question.normalised))
-        number = next((n for n in numbers if n.group(0).startswith("哪")), numbers[0] if numbers else None)
-        if number and (several or number.group(0).startswith("哪")):
-            wants = asked_items(f"哪{number.group(1)}个", False)
-        elif several:
-            return None if enumeration_items(span) > 1 else Broken("items", "")
-    if wants < 2 or enumeration_items(span) > 1:
+    '两个产业集群分别是什么', '分别指什么'): the span lists a single item."""
+    wants = question.items or number_asked(question.normalised)
+    if wants < 2 and not _SEVERAL.search(question.normalised) or enumeration_items(span) > 1:
         return None
-    return Broken("items", str(wants))
+    return Broken("items", str(wants) if wants >= 2 else "")
 
 
 _QUOTED_NAME = re.compile(r"《([^》]{4,30})》|[“「‘]([^”」’]{8,30})[”」’]")

@@ -100,19 +100,24 @@ class Premises:
 
 
 def read_premises(question: Question) -> Premises:
-    """The office a 'who' question asks for; the units, people and amounts a 'how many'
-    answer may be counted in; the meeting named."""
+    """The office a 'who' question asks for and whose it is; the units, people and amounts
+    a 'how many' answer may be counted in; the meeting named."""
     english = question.language == "en"
     text = question.normalised
-    role = role_words = None
+    role = role_words = body = None
     if question.answer_type == "person":
         if english:
             found = next(((name, m) for name, pattern in _EN_ROLES if (m := re.search(pattern, text))), None)
             if found:
                 role, role_words = found[0], found[1].group(0)
+            body = next((name for name, pattern in _EN_BODIES if re.search(pattern, text)), None)
+            if role is None and body and (heads := _EN_HEADS.search(text)):
+                role, role_words = HEAD_OF[body], heads.group(0)
         elif found := _ZH_ROLE.search(text):
             role_words = found.group(0)
             role = next(name for name, words in ROLES.items() if found.group(1) in words)
+            written = body_of_office(text[:found.start(1)])  # read as a report's: '市纪委书记', '莲都区委书记'
+            body = written[0] if written else None
     units = frozenset()
     if question.answer_type in ("number", "percent"):
         units = next(({unit} for unit, pattern in (_EN_MEASURES if english else _ZH_MEASURES)
@@ -133,20 +138,11 @@ def read_premises(question: Question) -> Premises:
         if amounts and english and _PER_HEAD.search(text):
             amounts = frozenset(f"人均{amount}" for amount in amounts)
     meeting = read_slots(question.text, question, lambda latin: None)[1]
-    body = None
-    if question.answer_type == "person":
-        body = next((name if name != "party" or english else found.group(0)[:2]
-                     for name, pattern in (_EN_BODIES if english else _ZH_BODIES)
-                     if (found := re.search(pattern, text))), None)
-        if role is None and body and english and _EN_HEADS.search(text):
-            role, role_words = HEAD_OF[body], _EN_HEADS.search(text).group(0)
     return Premises(role, role_words, units, people,
                     meeting if meeting is not None and meeting.session else None, amounts,
                     part_of_count(text) if question.answer_type == "number" and not english else (), body)
 
 
-_ZH_BODIES = [("discipline", r"纪委|纪检|监委"), ("cppcc", r"政协"), ("congress", r"人大"),
-              ("government", r"政府|市长|县长|区长|省长"), ("party", r"(?:市|县|区|省|党)委(?:副)?书记")]
 _EN_BODIES = [("discipline", r"\bdiscipline\b"), ("cppcc", r"\bcppcc\b|\bpolitical consultative\b"),
               ("congress", r"\bpeople'?s congress\b"), ("government", r"\bgovernment\b|\bmayor\b|\bgovernor\b"),
               ("party", r"\bparty (?:committee|secretary|chief)\b")]
@@ -156,8 +152,18 @@ HEAD_OF = {"discipline": "secretary", "party": "secretary", "cppcc": "chair", "c
 """The office of a body's head, for 'who heads …' ('the discipline commission': its secretary)."""
 BODY_BEFORE_OFFICE = [("discipline", r"纪委|纪检|监委"), ("cppcc", r"政协"), ("congress", r"人大(?:常委会)?"),
                       ("government", r"政府"), ("party", r"[市县区省党]委")]
-"""The body an office belongs to, as written just before it in a report ('市纪委书记'); a
-Party committee is named by its level ('区委')."""
+"""The body an office belongs to, as written just before it ('市纪委书记'); a Party committee
+is named by its level ('区委')."""
+
+
+def body_of_office(before: str) -> tuple[str, int] | None:
+    """The body an office belongs to, as written just before it in a report or a question
+    ('市纪委' → 'discipline', '区委' → '区委'), and where it starts in `before`; None when
+    none is written."""
+    for name, pattern in BODY_BEFORE_OFFICE:
+        if found := re.search(f"(?:{pattern})$", before):
+            return (found.group(0) if name == "party" else name), found.start()
+    return None
 
 
 def same_body(asked: str, found: str) -> bool:

@@ -109,7 +109,11 @@ def asked_items(norm: str, english: bool) -> int:
     found = (_EN_COUNT if english else _ZH_COUNT).search(norm)
     if not found:
         return 0
-    word = found.group(1)
+    return count_word(found.group(1))
+
+
+def count_word(word: str) -> int:
+    """A count as a question writes it: '3', '三', '两', 'three' → 3."""
     return int(word) if word.isdigit() else _COUNT_WORDS[word]
 
 
