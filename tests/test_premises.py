@@ -45,6 +45,15 @@ def premises_of(question: str):
      "not the meeting asked"),                                                        # an ordinal in words
     ("《泉州市国土空间总体规划》是哪一年批准的?", "没有提到“泉州市国土空间总体规划”"),
     ("泉州首届海丝国际论坛是哪一天举行的?", "报告没有给出海丝国际论坛的日期"),
+    # Checks of 0.7.0: the quoted name given for what it stands for, no date for a date, a
+    # report that reaches only earlier years, a named group ('三大差距') for a figure, no
+    # name for a person asked in English ('which athlete'), a province written with 省.
+    ("“晋江经验”中的“正确处理好五大关系”具体指哪五对关系?", "问题问的是5项内容"),
+    ("“1+6+X”功能中的“6”分别指什么?", "只提到“1+6+X”"),
+    ("浙江省山区海岛县高质量发展工作会议是在哪一天召开的?", "报告没有给出具体日期"),
+    ("2024年泉州全体居民人均可支配收入是多少元?", "报告给出的是2022年的数字（46707元），不是2024年的"),
+    ("到2027年丽水城乡居民收入倍差要缩小到多少?", "不是2027年的目标"),
+    ("Which Quanzhou athlete won gold at the Hangzhou Asian Games?", "gives no name (第十九届)"),
 ])
 def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason):
     answer = assistant.ask(question)
@@ -64,6 +73,8 @@ def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason)
     ("Who heads the Quanzhou Municipal Party Committee?", "張毅恭"),
     ("丽水城乡居民收入倍差从2.41倍缩小到多少?", "1.87"),    # a result asked, with no target year
     ("2024年泉州城镇新增就业目标是多少?", "8.5万人"),        # no group inside the count
+    ("泉州全体居民人均可支配收入达到多少元?", "46707元"),      # no year asked, none checked
+    ("温州的远景目标展望到哪一年?", "二〇三五年"),             # a year in numerals is a date
 ])
 def test_a_kept_premise_still_answers(assistant, question, expected):
     answer = assistant.ask(question)
@@ -223,3 +234,25 @@ def test_english_meetings_named_in_words():
         == premises_of("When was the 4th session of Quanzhou's 17th Municipal People's Congress held?").meeting
     ninth = premises_of("When was the Ninth Plenary Session of the 13th Quanzhou Municipal Party Committee held?")
     assert (ninth.meeting.term, ninth.meeting.session, ninth.meeting.congress) == (13, 9, False)
+
+
+def test_checks_of_070_one_by_one():
+    from qa.answer.checks import earlier_years_only, names_itself, relative_date
+
+    asked = analyse_question("“1+6+X”功能中的“6”具体指哪六项功能?")
+    assert names_itself(asked, "做实“1+6+x”功能").found == "1+6+X"          # quoted as the question writes it
+    assert names_itself(asked, "党建引领、综合治理") is None
+    assert names_itself(analyse_question("“晋江经验”是谁总结提出的?"), "“晋江经验”") is None  # asks who, not what
+    date = analyse_question("工作会议是哪一天召开的?")
+    assert relative_date(date, "新世纪25年来").check == "nodate"
+    for span in ("2025年7月22日", "二〇三五年", "7月", "上旬"):
+        assert relative_date(date, span) is None, span
+    income = analyse_question("2024年泉州全体居民人均可支配收入是多少元?")
+    assert earlier_years_only(income, "从2012年4814亿元增长到2022年1.2万亿元;全体居民人均可支配收入达", "").found == "2022"
+    assert earlier_years_only(income, "2024年全体居民人均可支配收入达", "") is None
+    assert earlier_years_only(income, "2023年收入达", "二、2024年工作目标任务") is None   # the heading names it
+    assert earlier_years_only(income, "到2025年收入达", "") is None                     # a later year: a plan
+    assert unit_of_span(premises_of("到2027年收入倍差要缩小到多少?"), "三大差距", "").check == "nofigure"
+    assert unit_of_span(premises_of("到2027年收入倍差要缩小到多少?"), "1.6", "") is None
+    assert analyse_question("Which Quanzhou athlete won gold?").answer_type == "person"
+

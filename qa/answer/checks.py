@@ -93,8 +93,8 @@ class Broken:
 
     check: str
     """'place', 'role', 'notname', 'nodate', 'meeting', 'unit', 'people', 'part', 'amount',
-    'year', 'years', 'figure', 'nofigure', 'period', 'achieved', 'target', 'items', 'quoted' or
-    'event'."""
+    'year', 'years', 'figure', 'nofigure', 'period', 'achieved', 'target', 'items', 'quoted',
+    'event' or 'echo'."""
     found: str
     """What the report has in its place: the role before the name ('市委书记'), the span's
     unit class ('money'), the year it speaks of ('2022'), the report's place ('泉州')."""
@@ -108,8 +108,9 @@ _BARE_YEAR = re.compile(r"(?:19|20)\d{2}年?")
 _NOT_A_NAME = re.compile(r"[0-9０-９]|^第")
 _HOW_MANY = re.compile(r"多少|\bhow (?:many|much)\b")
 _ANY_FIGURE = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半双]")
-_NO_COUNT = re.compile(r"(?:19|20)\d{2}年?|[0-9一二三四五六七八九十两]+年(?:来|间|以来)?|第?[0-9一二三四五六七八九十百]+[届次期批轮]")
-"""Figures that count nothing asked: years, spans of years, ordinals."""
+_NO_COUNT = re.compile(r"(?:19|20)\d{2}年?|[0-9一二三四五六七八九十两]+年(?:来|间|以来)?|第?[0-9一二三四五六七八九十百]+[届次期批轮]"
+                       r"|[一二三四五六七八九十两]大")
+"""Figures that count nothing asked: years, spans of years, ordinals, names counted ('三大差距')."""
 _CLAUSE_STOPS = "，,；;。！？!?\n"
 ROLE_REACH = 16
 """Characters before a name searched for the office that governs it ('市委副书记、市长X')."""
@@ -185,6 +186,19 @@ def year_of_span(question: Question, before: str) -> Broken | None:
     if not any(m.group(0) in question.years for m in years):
         return None
     return Broken("year", years[-1].group(0))
+
+
+def earlier_years_only(question: Question, before: str, heading: str) -> Broken | None:
+    """For a figure asked of a year, a span whose sentence speaks only of earlier years
+    ('从2012年…增长到2022年…;…收入达46707元' for 2024's income): a report that reaches only
+    2022 cannot give 2024's figure. The heading naming the asked year lifts it."""
+    if not question.years or question.answer_type not in ("number", "percent") or \
+            any(year in heading for year in question.years):
+        return None
+    years = [m.group(0) for m in _YEAR.finditer(before) if not _COMPARED_YEAR.search(before[:m.start()])]
+    if not years or any(year in question.years for year in years) or max(years) >= min(question.years):
+        return None
+    return Broken("year", max(years))
 
 
 def figure_is_a_year(question: Question, premises: Premises, span: str) -> Broken | None:
@@ -288,12 +302,17 @@ _RELATIVE_DAY = re.compile(r"(?:昨天|今天|前天|明天|昨日|今日|前日
                            r"[上下]?午?")
 
 
+_CALENDAR = re.compile(r"(?:19|20)\d{2}年?|[〇零一二][〇零一二三四五六七八九]{3}年|[0-9０-９一二三四五六七八九十]+[月日号]|[上中下]旬|年[初底末中]|[春夏秋冬]季?")
+
+
 def relative_date(question: Question, span: str) -> Broken | None:
-    """A day named only relative to the report's own date ('昨天') given for a date asked:
-    the report does not say which day it was."""
-    if question.answer_type != "date" or not _RELATIVE_DAY.fullmatch(span.strip(" ,，(（")):
+    """A day named only relative to the report's own date ('昨天'), or no date at all
+    ('新世纪25年来'), given for a date asked: the report does not say which day it was."""
+    if question.answer_type != "date":
         return None
-    return Broken("nodate", span.strip())
+    if _RELATIVE_DAY.fullmatch(span.strip(" ,，(（")) or not _CALENDAR.search(span):
+        return Broken("nodate", span.strip())
+    return None
 
 
 _YEARS_SPANNED = re.compile(r"(?:\d{1,3}|[两二三四五六七八九十]{1,3})年(?:来|间|以来)|过去[两二三四五六七八九十]+年|新世纪以来")
@@ -391,3 +410,21 @@ def target_for_result(question: Question, sentence: str, heading: str) -> Broken
     if question.intent != "achievement" or question.answer_type not in ("number", "percent"):
         return None
     return Broken("target", "") if sentence_intent(sentence, heading) == "target" else None
+
+
+_QUOTED_TERM = re.compile(r"[“「‘\"]([^”」’\"]{2,30})[”」’\"]|《([^》]{2,30})》")
+_ASKS_MEANING = re.compile(r"具体(?:是|为)?指|分别(?:是|指|为|代表)|是指|指的是|指什么|什么意思|含义|内涵|包括哪|包含哪|"
+                           r"哪[两二三四五六七八九十\d]+[个项对条类种大点方面]|\bstand for\b|\bmean\b|\brefer to\b|"
+                           r"\bconsist of\b|\bmade up of\b|\bwhat are the\b|\bwhich (?:two|three|four|five|six|seven|eight|nine|ten)\b")
+
+
+def names_itself(question: Question, span: str) -> Broken | None:
+    """The quoted name itself given for what it stands for ('具体是指哪五对关系' answered with
+    “正确处理好五大关系”, '“6”指哪六项' with “1+6+X”): the span repeats the question."""
+    if not _ASKS_MEANING.search(question.normalised):
+        return None
+    named = [m for m in _QUOTED_TERM.finditer(question.normalised) if (m.group(1) or m.group(2)) in span]
+    if not named:
+        return None
+    group = 1 if named[-1].group(1) else 2  # quoted as the question writes it ('1+6+X', not '1+6+x')
+    return Broken("echo", question.text[named[-1].start(group):named[-1].end(group)])

@@ -42,6 +42,7 @@ EN = {
     "quoted": "No passage near the closest answer ({span}) names “{found}”.",
     "event": "The reports give no date for {found}; the closest date, {span}, is another event's.",
     "target": "The closest figure, {span}, is a target, not a result.",
+    "echo": "The closest passage only names “{found}” ({span}); it does not say what it stands for.",
     "weak": "No passage states it clearly; the closest guess, {span}, scored {confidence:.2f} "
             "(answers need {threshold:.2f}).",
     "nothing": "No passage of the reports answers it.",
@@ -67,6 +68,7 @@ ZH = {
     "quoted": "最接近的答案“{span}”所在的段落没有提到“{found}”。",
     "event": "报告没有给出{found}的日期；最接近的日期“{span}”是另一件事的。",
     "target": "最接近的数字“{span}”是目标，不是实际完成的。",
+    "echo": "最接近的段落只提到“{found}”（{span}），没有说明它具体指什么。",
     "weak": "没有段落明确回答这个问题；最接近的猜测“{span}”置信度为{confidence:.2f}（回答需要{threshold:.2f}）。",
     "nothing": "报告中没有段落回答这个问题。",
 }
