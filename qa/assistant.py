@@ -23,10 +23,10 @@ from typing import Iterator, Sequence
 from . import settings
 from .answer.answers import Alternative, Answer, Citation, Passage
 from .answer.checks import (ROLE_REACH, Broken, achievement_for_target, amount_of_span, clause_around,
-                            cumulative_for_new, earlier_years_only, event_absent, figure_is_a_year, intent_agreement, meeting_of_span,
+                            cumulative_for_new, earlier_years_only, event_absent, figure_is_a_year, intent_agreement, kind_of_thing, meeting_of_span,
                             names_itself, not_a_name, office_of_another_place, one_item_for_many, other_years, part_not_counted,
                             people_of_span, period_for_one_year, place_agreement, quoted_name_absent, relative_date,
-                            role_before_span, target_for_result, unit_of_span, year_agreement, year_of_span)
+                            role_before_span, share_of_another, target_for_result, unit_of_span, year_agreement, year_of_span)
 from .answer.reasons import NO_WORDS, not_found_reason
 from .answer.views import DocViews
 from .core import Chunk, Hit, IndexData
@@ -275,9 +275,10 @@ class Assistant:
                 or figure_is_a_year(parsed, premises, text)
                 or cumulative_for_new(parsed, clause) or relative_date(parsed, text)
                 or part_not_counted(premises, sentence) or period_for_one_year(parsed, sentence)
-                or achievement_for_target(parsed, sentence, heading) or one_item_for_many(parsed, text)
+                or achievement_for_target(parsed, sentence, heading) or one_item_for_many(parsed, text, clause)
                 or quoted_name_absent(parsed, around) or event_absent(parsed, around)
-                or target_for_result(parsed, sentence, heading) or names_itself(parsed, normalise_for_matching(text)))
+                or target_for_result(parsed, sentence, heading) or names_itself(parsed, normalise_for_matching(text))
+                or kind_of_thing(premises, clause, sentence) or share_of_another(premises, before))
 
     def compose(self, found: Found, candidates: list[ScoredSpan], top_k: int,
                 broken: list[ScoredSpan] = ()) -> Answer:

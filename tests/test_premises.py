@@ -54,6 +54,12 @@ def premises_of(question: str):
     ("2024年泉州全体居民人均可支配收入是多少元?", "报告给出的是2022年的数字（46707元），不是2024年的"),
     ("到2027年丽水城乡居民收入倍差要缩小到多少?", "不是2027年的目标"),
     ("Which Quanzhou athlete won gold at the Hangzhou Asian Games?", "gives no name (第十九届)"),
+    ("张毅恭到南安市调研三安半导体项目是在哪一年?", "报告没有给出具体日期"),     # a day, not a year
+    ("泉州2022年地区生产总值占全省的比重是多少?", "是金额，不是百分比"),        # a share wants a percentage
+    ("泉州2023年技术合同成交额是多少亿元?", "是百分比，不是金额"),            # '46' cut from 46.7%
+    ("泉州2024年要新增多少个公办幼儿园学位?", "统计的是中小学学位，不是幼儿园学位"),
+    ("What do the 三块地 reforms in Quanzhou refer to?", "names “三块地”"),
+    ("泉州建设的2000张养老床位中,护理型床位有多少张?", "报告没有单独统计护理型床位"),  # 2000张 is no year
 ])
 def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason):
     answer = assistant.ask(question)
@@ -75,6 +81,9 @@ def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason)
     ("2024年泉州城镇新增就业目标是多少?", "8.5万人"),        # no group inside the count
     ("泉州全体居民人均可支配收入达到多少元?", "46707元"),      # no year asked, none checked
     ("温州的远景目标展望到哪一年?", "二〇三五年"),             # a year in numerals is a date
+    ("泉州2022年地区生产总值占全国的比重是多少?", "1%"),         # the share of the whole asked
+    ("2024年泉州要新增多少个中小学学位?", "2.5万个"),           # the kind asked
+    ("张毅恭到南安市调研三安半导体项目是哪一天?", "2月3日"),      # a day asked, a day given
 ])
 def test_a_kept_premise_still_answers(assistant, question, expected):
     answer = assistant.ask(question)
@@ -255,4 +264,28 @@ def test_checks_of_070_one_by_one():
     assert unit_of_span(premises_of("到2027年收入倍差要缩小到多少?"), "三大差距", "").check == "nofigure"
     assert unit_of_span(premises_of("到2027年收入倍差要缩小到多少?"), "1.6", "") is None
     assert analyse_question("Which Quanzhou athlete won gold?").answer_type == "person"
+
+
+def test_lists_shares_kinds_and_years_read_from_the_question():
+    from qa.answer.checks import kind_of_thing, listed_in, one_item_for_many, share_of_another
+
+    six = analyse_question("六种工作方法分别是什么?")
+    five = "系统梳理“项目工作法”“一线工作法”“典型引路法”“规划引领法”“阶段总结法”"
+    assert listed_in(five) == 5 and listed_in("平急两用公共基础设施建设、城中村改造和保障性住房建设") == 3
+    assert one_item_for_many(six, "项目工作法”“一线工作法", five).check == "fewer"
+    assert one_item_for_many(six, "项目工作法”“一线工作法", five + "“第六法”") is None   # the clause lists six
+    assert one_item_for_many(analyse_question("用哪八个字来形容?"), "案无积卷、事不过夜", "案无积卷、事不过夜") is None
+    kinds = premises_of("泉州2024年计划新增多少个公办幼儿园学位?")
+    assert kinds.thing == ("学位", "幼儿园", "公办")
+    assert kind_of_thing(kinds, "全市新增中小学学位2.5万个", "全市新增中小学学位2.5万个").found == "中小学学位"
+    assert kind_of_thing(kinds, "新增公办幼儿园学位1.3万个", "新增公办幼儿园学位1.3万个") is None
+    pilots = premises_of("将推动实施多少项国家级试点?")
+    assert kind_of_thing(pilots, "实施26项“国字号”试点", "实施26项“国字号”试点") is None     # quoted: the kind in other words
+    share = premises_of("泉州生产总值占全省的比重是多少?")
+    assert share.units == {"percent"} and share.share_of == "全省"
+    assert share_of_another(share, "从2012年增长到2022年1.2万亿元,占全国的").found == "全国"
+    assert share_of_another(share, "占全省的") is None
+    assert unit_class("46", ".7%;深化") == "percent"                        # a figure the span cuts
+    assert analyse_question("2000张养老床位中,护理型床位有多少张?").years == ()
+    assert analyse_question("2000年以来新增多少张床位?").years == ("2000",)
 

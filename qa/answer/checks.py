@@ -21,7 +21,7 @@ from ..question.followups import meetings_in
 from ..question.premises import (ROLE_IN_TEXT, TEXT_ROLE, Premises, amounts_named, body_of_office,
                                  people_counted, same_body, unit_class)
 from ..question.questions import YEAR, Question, count_word
-from ..reader.scoring import enumeration_items
+from ..reader.scoring import _QUOTED_RUN, enumeration_items
 
 _TARGET_MARKERS = re.compile(r"力争|确保|目标|预期|计划|争取|将|要|拟|预计|任务|部署|明年|今年")
 _ACHIEVED_MARKERS = re.compile(r"完成了|实现了|达到了|取得|已|累计|获批|回顾|成效|成绩|过去|同比|比上年")
@@ -302,6 +302,8 @@ _RELATIVE_DAY = re.compile(r"(?:昨天|今天|前天|明天|昨日|今日|前日
                            r"[上下]?午?")
 
 
+_ASKS_YEAR = re.compile(r"哪一?年|几几年|\b(?:what|which) year\b|\bin what year\b")
+_YEAR_WRITTEN = re.compile(r"(?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3}年|今年|去年|明年|前年")
 _CALENDAR = re.compile(r"(?:19|20)\d{2}年?|[〇零一二][〇零一二三四五六七八九]{3}年|[0-9０-９一二三四五六七八九十]+[月日号]|[上中下]旬|年[初底末中]|[春夏秋冬]季?")
 
 
@@ -310,7 +312,8 @@ def relative_date(question: Question, span: str) -> Broken | None:
     ('新世纪25年来'), given for a date asked: the report does not say which day it was."""
     if question.answer_type != "date":
         return None
-    if _RELATIVE_DAY.fullmatch(span.strip(" ,，(（")) or not _CALENDAR.search(span):
+    if _RELATIVE_DAY.fullmatch(span.strip(" ,，(（")) or not _CALENDAR.search(span) or \
+            _ASKS_YEAR.search(question.normalised) and not _YEAR_WRITTEN.search(span):
         return Broken("nodate", span.strip())
     return None
 
@@ -354,7 +357,7 @@ def part_not_counted(premises: Premises, sentence: str) -> Broken | None:
 
 
 _SEVERAL = re.compile(r"分别(?:是|指|为|代表)|各(?:是|指)|\brespectively\b")
-_NUMBER_OF = re.compile(r"哪?([两二三四五六七八九十]|[2-9])\s*(?:个|项|件|种|大|类|条|点|对)")
+_NUMBER_OF = re.compile(r"哪?([两二三四五六七八九十]|[2-9])\s*(?:个|项|件|种|大|类|条|点|对)(?!字)")
 
 
 def number_asked(norm: str) -> int:
@@ -367,23 +370,49 @@ def number_asked(norm: str) -> int:
     return count_word(asked.group(1)) if asked else 0
 
 
-def one_item_for_many(question: Question, span: str) -> Broken | None:
+def one_item_for_many(question: Question, span: str, clause: str = "") -> Broken | None:
     """One thing given for a question that asks for several ('具体是哪六条', '哪五对关系',
-    '两个产业集群分别是什么', '分别指什么'): the span lists a single item."""
+    '两个产业集群分别是什么', '分别指什么'): the span lists a single item; or fewer things
+    than the number asked, and the list in the span's clause (`clause`) has no more
+    ('六种工作方法' answered from a clause naming five)."""
     wants = question.items or number_asked(question.normalised)
-    if wants < 2 and not _SEVERAL.search(question.normalised) or enumeration_items(span) > 1:
-        return None
-    return Broken("items", str(wants) if wants >= 2 else "")
+    items = enumeration_items(span)
+    if items == 1 and (wants >= 2 or _SEVERAL.search(question.normalised)):
+        return Broken("items", str(wants) if wants >= 2 else "")
+    if items > 1 and wants > listed_in(span) and clause and listed_in(clause) < wants and \
+            not _CHARACTERS.search(question.normalised):
+        return Broken("fewer", str(wants))
+    return None
 
 
+_CHARACTERS = re.compile(r"[两二三四五六七八九十\d]+个?字")
+"""'哪八个字': characters counted, not things listed."""
+_LIST_BREAK = re.compile(r"[、，,；;]")
+_LAST_AND = re.compile(r"[\u4e00-\u9fff”」](?:和|与|及|以及)[\u4e00-\u9fff“「]")
+_QUOTED_ITEM = re.compile(r"[“「『][^”」』“「『]{1,30}[”」』]")
+
+
+def listed_in(clause: str) -> int:
+    """How many things a clause lists: its quoted names when they run together, else its
+    pieces between 、 (and the last 和/与 joins)."""
+    if _QUOTED_RUN.search(clause):
+        return len(_QUOTED_ITEM.findall(clause))
+    pieces = [p for p in _LIST_BREAK.split(clause) if p.strip()]
+    return len(pieces) + bool(_LAST_AND.search(pieces[-1])) if pieces else 0
+
+
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,30}")
 _QUOTED_NAME = re.compile(r"《([^》]{4,30})》|[“「‘]([^”」’]{8,30})[”」’]")
 
 
 def quoted_name_absent(question: Question, around: str) -> Broken | None:
-    """A title the question quotes ('《世界遗产名录》'), or a longer quoted name ('“泉州:宋元
-    中国的世界海洋商贸中心”'; short quotes are often the asker's own words), that neither
-    the span's sentence nor its paragraph names: the span answers something else."""
+    """A title the question quotes ('《世界遗产名录》'), a longer quoted name ('“泉州:宋元
+    中国的世界海洋商贸中心”'; short quotes are often the asker's own words) or Chinese words
+    in an English question, that neither the span's sentence nor its paragraph names: the
+    span answers something else."""
     quoted = [title or name for title, name in _QUOTED_NAME.findall(question.normalised)]
+    if question.language == "en":  # Chinese words in an English question are the report's: '(三块地)'
+        quoted += _HAN_RUN.findall(question.normalised)
     if not quoted or any(name in around for name in quoted):
         return None
     return Broken("quoted", quoted[0])
@@ -428,3 +457,32 @@ def names_itself(question: Question, span: str) -> Broken | None:
         return None
     group = 1 if named[-1].group(1) else 2  # quoted as the question writes it ('1+6+X', not '1+6+x')
     return Broken("echo", question.text[named[-1].start(group):named[-1].end(group)])
+
+
+def kind_of_thing(premises: Premises, clause: str, sentence: str) -> Broken | None:
+    """Another kind of the thing counted ('新增中小学学位2.5万个' for 公办幼儿园学位): the span's
+    clause counts the thing asked with another word right before it (not a quoted name,
+    which may be the kind in other words: “国字号”试点), and its sentence names none of the
+    words for the kind asked."""
+    if not premises.thing or any(w in sentence for w in premises.thing[1:]):
+        return None
+    from ..segmenter import jieba
+
+    head = clause.find(premises.thing[0])
+    if head < 1 or not _HAN.match(clause[head - 1]):
+        return None
+    return Broken("kind", jieba().lcut(clause[max(0, head - 8):head])[-1] + premises.thing[0])
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_SHARE_IN = re.compile(r"占(全国|全省|全市|全县|全区|全球|全世界)")
+
+
+def share_of_another(premises: Premises, before: str) -> Broken | None:
+    """A share of another whole ('占全国的1%' for 占全省的比重): the whole named last before
+    the span is not the one asked."""
+    if premises.share_of is None:
+        return None
+    wholes = _SHARE_IN.findall(before[-20:])
+    return Broken("share", wholes[-1]) if wholes and wholes[-1] != premises.share_of else None
+

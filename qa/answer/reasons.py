@@ -39,6 +39,9 @@ EN = {
     "years": "The closest figure, {span}, covers {found}, not {years} alone.",
     "achieved": "The closest passage reports a result ({span}), not the target for {years}.",
     "items": "The question asks for {found} things; the closest passage gives one ({span}).",
+    "fewer": "The question asks for {found} things; the closest passage lists fewer ({span}).",
+    "kind": "The closest figure, {span}, counts {found}, not {wanted}.",
+    "share": "The closest figure, {span}, is a share of {found}, not the one asked.",
     "quoted": "No passage near the closest answer ({span}) names “{found}”.",
     "event": "The reports give no date for {found}; the closest date, {span}, is another event's.",
     "target": "The closest figure, {span}, is a target, not a result.",
@@ -65,6 +68,9 @@ ZH = {
     "years": "最接近的数字“{span}”说的是{found}的情况，不是{years}年的。",
     "achieved": "最接近的段落说的是已取得的成绩（{span}），不是{years}年的目标。",
     "items": "问题问的是{found}项内容；最接近的段落只给出一项（“{span}”）。",
+    "fewer": "问题问的是{found}项内容；最接近的段落列出的不到{found}项（“{span}”）。",
+    "kind": "最接近的数字“{span}”统计的是{found}，不是{wanted}。",
+    "share": "最接近的数字“{span}”是占{found}的比重，不是所问的。",
     "quoted": "最接近的答案“{span}”所在的段落没有提到“{found}”。",
     "event": "报告没有给出{found}的日期；最接近的日期“{span}”是另一件事的。",
     "target": "最接近的数字“{span}”是目标，不是实际完成的。",
@@ -77,7 +83,7 @@ NO_WORDS = "The question has no words to look up."
 
 QUOTED = ("span", "sentence")
 """Fields quoted from a report, never converted to the question's script (and `found` for
-an office, which is the report's own words)."""
+an office or the kind of thing counted, which are the report's own words)."""
 
 
 def not_found_reason(question: Question, terms: QuestionTerms, premises: Premises,
@@ -114,11 +120,13 @@ def not_found_reason(question: Question, terms: QuestionTerms, premises: Premise
                           wanted=(" or " if english else "或").join(w[0 if english else 1] for w in wanted))
         elif what.check == "people":
             fields["wanted"] = _join(sorted(premises.people), english)
+        elif what.check == "kind":
+            fields["wanted"] = premises.thing[1] + premises.thing[0]
         elif what.check == "amount":
             fields["wanted"] = _join(sorted(premises.amounts), english)
         elif what.check == "items":
             fields["found"] = what.found or ("several" if english else "几")
-        return _say(question, what.check, keep=QUOTED + (("found",) if what.check == "role" else ()), **fields)
+        return _say(question, what.check, keep=QUOTED + (("found",) if what.check in ("role", "kind") else ()), **fields)
     if best is not None:
         return _say(question, "weak", span=best.text, confidence=best.confidence, threshold=threshold)
     return _say(question, "nothing")

@@ -69,6 +69,7 @@ _EN_MEASURES = [
     ("area", r"\barea\b|\bmu\b|\bhectares?\b|\bsquare (?:kilo)?met(?:re|er)s?\b"),
     ("weight", r"\btons?\b|\btonnes?\b|\boutput of grain\b"),
 ]
+_SHARE = re.compile(r"比重|占比|比例|百分之几|几成|\bshare\b|\bproportion\b|\bpercentage of\b")
 _GROWTH = re.compile(r"增长|增速|增幅|提高|下降|比上年|同比|growth|grow|increase|rise|fall|rate")
 
 
@@ -97,6 +98,11 @@ class Premises:
     """The body whose office a 'who' question asks for, when it names one: a Party committee
     ('市委', '区委', or 'party' when the level is not named), 'discipline' (纪委), 'cppcc'
     (政协), 'congress' (人大), 'government' (政府)."""
+    thing: tuple[str, ...] = ()
+    """For 'how many X' ('新增多少个公办幼儿园学位'): the thing counted (学位), then the words
+    that say which kind (公办, 幼儿园); empty when the question names no kind."""
+    share_of: str | None = None
+    """For a share asked ('占全省的比重'), the whole it is a share of (全省), or None."""
 
 
 def read_premises(question: Question) -> Premises:
@@ -122,7 +128,9 @@ def read_premises(question: Question) -> Premises:
     if question.answer_type in ("number", "percent"):
         units = next(({unit} for unit, pattern in (_EN_MEASURES if english else _ZH_MEASURES)
                       if re.search(pattern, text)), set())
-        if units and (question.answer_type == "percent" or _GROWTH.search(text)):
+        if question.answer_type == "percent" and _SHARE.search(text):
+            units = {"percent"}  # '占全省的比重': a share of GDP is no amount of money
+        elif units and (question.answer_type == "percent" or _GROWTH.search(text)):
             units |= {"percent"}  # 'how much did income grow': a rate or an amount
         elif question.answer_type == "percent":
             units = {"percent"}
@@ -140,7 +148,34 @@ def read_premises(question: Question) -> Premises:
     meeting = read_slots(question.text, question, lambda latin: None)[1]
     return Premises(role, role_words, units, people,
                     meeting if meeting is not None and meeting.session else None, amounts,
-                    part_of_count(text) if question.answer_type == "number" and not english else (), body)
+                    part_of_count(text) if question.answer_type == "number" and not english else (), body,
+                    thing_counted(text) if question.answer_type == "number" and not english else (),
+                    share.group(1) if question.answer_type == "percent" and (share := _SHARE_OF.search(text)) else None)
+
+
+_SHARE_OF = re.compile(r"占(全国|全省|全市|全县|全区|全球|全世界)")
+_HOW_MANY_OF = re.compile(r"多少(?:个|家|项|所|座|条|件|批|处|台|种|张|套|户)"
+                          r"(?P<thing>[\u4e00-\u9fff]{2,14})")
+_NOT_A_KIND = {"全市", "全省", "全国", "新增", "累计", "共计", "总共", "一共", "目前", "已经", "全年", "今年", "去年", "计划"}
+
+
+_KIND_TAGS = ("n", "nr", "nz", "j", "b", "vn", "an")
+
+
+def thing_counted(norm: str) -> tuple[str, ...]:
+    """The thing a 'how many' question counts and the words that tell its kind apart, the
+    one right before it first ('多少个公办幼儿园学位' → 学位, 幼儿园, 公办), or () when it
+    names no kind."""
+    from ..segmenter import posseg
+
+    found = _HOW_MANY_OF.search(norm)
+    if not found:
+        return ()
+    words = [(w.word, w.flag) for w in posseg().cut(found["thing"])]
+    if len(words) < 2 or not words[-1][1].startswith("n"):
+        return ()
+    kinds = [w for w, flag in reversed(words[:-1]) if len(w) >= 2 and flag in _KIND_TAGS and w not in _NOT_A_KIND]
+    return (words[-1][0], *kinds) if kinds and kinds[0] == words[-2][0] else ()
 
 
 _EN_BODIES = [("discipline", r"\bdiscipline\b"), ("cppcc", r"\bcppcc\b|\bpolitical consultative\b"),
@@ -175,7 +210,7 @@ def same_body(asked: str, found: str) -> bool:
     return asked == found
 
 _PART_OF = re.compile(r"(?P<whole>[^，,。？?]{2,}?)(?:中[，,的]|[，,]\s*其中)\s*(?P<part>[^，,。？?]{2,}?)(?:有|是|为|占|达)?(?:多少|几)")
-_COUNTED_WHOLE = re.compile(r"[0-9一二三四五六七八九十百千万]+(?:\.[0-9]+)?万?[个只家项名人所批条]|新增|全部|所有|总数")
+_COUNTED_WHOLE = re.compile(r"[0-9一二三四五六七八九十百千万]+(?:\.[0-9]+)?万?[个只家项名人所批条张套户座台辆间处]|新增|全部|所有|总数")
 _NOT_A_GROUP = re.compile(r"(?:报告|决定|讲话|会议|全会|文|文章|公报|工作|规划|意见|其)$")
 _GENERIC_PART = {"人数", "数量", "规模", "多少", "总数", "比例", "情况", "其中", "分别", "个数", "金额", "总额", "数目", "人次"}
 
@@ -230,6 +265,8 @@ def people_counted(norm: str) -> set[str]:
 _UNIT_AFTER = re.compile(r"\s*(" + "|".join(sorted({u for units in UNITS.values() for u in units.split("|")},
                                                    key=len, reverse=True)) + ")")
 _ORDINAL = re.compile(r"第[0-9一二三四五六七八九十百]+[届次期批轮]|[0-9一二三四五六七八九十百]+[届期]")
+_FIGURE_RUN = re.compile(r"^[0-9０-９.．]+")
+"""The rest of a figure the span cuts ('46' + '.7%'), skipped to reach its unit."""
 _FIGURE_END = re.compile(r"[0-9０-９.．一二三四五六七八九十百千万亿两]$")
 
 
@@ -243,7 +280,7 @@ def unit_class(span: str, after: str) -> str | None:
     for found in _UNIT_AFTER.finditer(span):
         if span[found.end():].strip(" )）以上下左右余多") == "":
             unit = found.group(1)
-    if unit is None and _FIGURE_END.search(span) and (found := _UNIT_AFTER.match(after)):
+    if unit is None and _FIGURE_END.search(span) and (found := _UNIT_AFTER.match(_FIGURE_RUN.sub("", after, 1))):
         unit = found.group(1)
     if unit is None:
         return None

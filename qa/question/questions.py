@@ -56,7 +56,8 @@ _EN_COUNT = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(two|three|four|five|six|
 
 YEAR = r"(?<!\d)((?:19|20)\d{2})"
 """A year of this or the last century, not inside a longer number (the year is group 1)."""
-_YEAR = re.compile(YEAR + r"(?!\d)")
+_YEAR = re.compile(YEAR + r"(?![\d.])(?!\s*(?:多|余)?[万亿千百]?[个只家项名人所批条张套户座台辆间处元吨亩])")
+"""A year as a question names one: '2000张养老床位' counts beds, it names no year."""
 _ZH_QUESTION_WORDS = re.compile(
     r"多少|几|什么|哪些|哪个|哪位|哪里|哪一|哪|谁|何时|何地|何处|何种|如何|怎样|怎么|为什么|为何|是否|"
     r"吗|呢|请问|根据|报告中?|文中|的|[?？!！,，。、:：;；]")
