@@ -25,7 +25,7 @@ DEFAULT_SEEDS = HERE.parent / "seeds"
 
 REQUIRED_KEYS = {"id", "split", "question", "answers", "doc", "evidence", "type", "lang"}
 OPTIONAL_KEYS = {"trap", "paraphrase", "premise"}
-PREMISES = {"place", "role", "measure", "year", "meeting", "date", "part", "other", "script"}
+PREMISES = {"place", "role", "measure", "year", "meeting", "date", "part", "other", "script", "code", "list"}
 SPLITS = {"dev", "test"}
 TYPES = {"number", "date", "person", "place", "org", "phrase", "explain", "unanswerable"}
 ANSWERABLE_TYPES = TYPES - {"unanswerable"}
@@ -110,8 +110,8 @@ def _check_item(r: dict, docs: dict[str, str]) -> list[str]:
         p.append(f"{rid}: unexpected keys {sorted(extra)}")
     if missing:
         return p
-    if not isinstance(rid, str) or not re.fullmatch(r"(?:q|p|pm)\d{3,}", rid):
-        p.append(f"{rid}: id must look like q001")  # p001 in premises.jsonl, pm001 in premises2.jsonl
+    if not isinstance(rid, str) or not re.fullmatch(r"(?:q|p|pm|pq)\d{3,}", rid):
+        p.append(f"{rid}: id must look like q001")  # p001, pm001, pq001 in premises*.jsonl
     if "premise" in r and r["premise"] not in PREMISES:
         p.append(f"{rid}: premise {r['premise']!r} not in {sorted(PREMISES)}")
     if r["split"] not in SPLITS:
