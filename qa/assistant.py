@@ -22,7 +22,7 @@ from typing import Iterator, Sequence
 
 from . import settings
 from .answer.answers import Alternative, Answer, Citation, Passage
-from .answer.checks import (ROLE_REACH, Broken, achievement_for_target, amount_of_span, clause_around,
+from .answer.checks import (ROLE_REACH, Broken, achievement_for_target, amount_of_span, clause_around, code_unexplained,
                             cumulative_for_new, earlier_years_only, event_absent, figure_is_a_year, intent_agreement, kind_of_thing, meeting_of_span,
                             names_itself, not_a_name, office_of_another_place, one_item_for_many, other_years, part_not_counted,
                             people_of_span, period_for_one_year, place_agreement, quoted_name_absent, relative_date,
@@ -278,7 +278,8 @@ class Assistant:
                 or achievement_for_target(parsed, sentence, heading) or one_item_for_many(parsed, text, clause)
                 or quoted_name_absent(parsed, around) or event_absent(parsed, around)
                 or target_for_result(parsed, sentence, heading) or names_itself(parsed, normalise_for_matching(text))
-                or kind_of_thing(premises, clause, sentence) or share_of_another(premises, before))
+                or kind_of_thing(premises, clause, sentence) or share_of_another(premises, before)
+                or code_unexplained(parsed, sentence, start - sentence_start, end - sentence_start))
 
     def compose(self, found: Found, candidates: list[ScoredSpan], top_k: int,
                 broken: list[ScoredSpan] = ()) -> Answer:

@@ -60,6 +60,9 @@ def premises_of(question: str):
     ("泉州2024年要新增多少个公办幼儿园学位?", "统计的是中小学学位，不是幼儿园学位"),
     ("What do the 三块地 reforms in Quanzhou refer to?", "names “三块地”"),
     ("泉州建设的2000张养老床位中,护理型床位有多少张?", "报告没有单独统计护理型床位"),  # 2000张 is no year
+    ("“1410”指的是什么?", "没有提到“1410”"),                           # a code its passage never names
+    ("“一区一廊一会一室”具体指什么?", "报告提到“一区一廊一会一室”，但没有说明它具体指什么"),
+    ("“大场景·小切口”特色改革是指什么?", "没有说明它具体指什么；最接近的是“国字号”"),  # another code beside it
 ])
 def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason):
     answer = assistant.ask(question)
@@ -84,6 +87,7 @@ def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason)
     ("泉州2022年地区生产总值占全国的比重是多少?", "1%"),         # the share of the whole asked
     ("2024年泉州要新增多少个中小学学位?", "2.5万个"),           # the kind asked
     ("张毅恭到南安市调研三安半导体项目是哪一天?", "2月3日"),      # a day asked, a day given
+    ("“晋江经验”的主要内容是什么?", "六個始終堅持"),               # '以…为主要内容的“晋江经验”'
 ])
 def test_a_kept_premise_still_answers(assistant, question, expected):
     answer = assistant.ask(question)
@@ -288,4 +292,21 @@ def test_lists_shares_kinds_and_years_read_from_the_question():
     assert unit_class("46", ".7%;深化") == "percent"                        # a figure the span cuts
     assert analyse_question("2000张养老床位中,护理型床位有多少张?").years == ()
     assert analyse_question("2000年以来新增多少张床位?").years == ("2000",)
+
+
+def test_a_code_is_explained_only_beside_it():
+    from qa.answer.checks import code_unexplained
+
+    asked = analyse_question("“十四五”时期具体指什么?")
+    opening = "全会认为,“十四五”时期,温州正处在新旧动能转换的提速期"
+    at = opening.find("温州")
+    assert code_unexplained(asked, opening, at, len(opening)) is None            # the clause after the code
+    inside = "做实“十四五”功能,实现四级综治中心全覆盖"
+    assert code_unexplained(asked, inside, inside.find("实现"), len(inside)).found == "十四五"  # not its topic
+    sibling = "全面落实“十四五”总体部署和市委“一个历史使命”"
+    assert code_unexplained(asked, sibling, sibling.find("一个"), sibling.find("使命") + 2).check == "unexplained"
+    content = "以“六个始终坚持”为主要内容的“十四五”"
+    assert code_unexplained(asked, content, 2, content.find("为")) is None         # the span before it, no 和
+    assert code_unexplained(asked, "黨在新時代取得的最重大的政治成果", 0, 5).check == "quoted"
+    assert code_unexplained(analyse_question("“十四五”时期是哪五年?"), sibling, 0, 3) is None  # not asked what it means
 

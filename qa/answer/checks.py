@@ -452,11 +452,18 @@ def names_itself(question: Question, span: str) -> Broken | None:
     “正确处理好五大关系”, '“6”指哪六项' with “1+6+X”): the span repeats the question."""
     if not _ASKS_MEANING.search(question.normalised):
         return None
-    named = [m for m in _QUOTED_TERM.finditer(question.normalised) if (m.group(1) or m.group(2)) in span]
-    if not named:
-        return None
-    group = 1 if named[-1].group(1) else 2  # quoted as the question writes it ('1+6+X', not '1+6+x')
-    return Broken("echo", question.text[named[-1].start(group):named[-1].end(group)])
+    named = [written for term, written in quoted_terms(question) if term in span]
+    return Broken("echo", named[-1]) if named else None
+
+
+def quoted_terms(question: Question) -> list[tuple[str, str]]:
+    """The names a question quotes (“…”, 「…」, 《…》), each normalised and as the question
+    writes it ('1+6+x', '1+6+X'; normalising keeps every character's place)."""
+    out = []
+    for found in _QUOTED_TERM.finditer(question.normalised):
+        group = 1 if found.group(1) else 2
+        out.append((found.group(group), question.text[found.start(group):found.end(group)]))
+    return out
 
 
 def kind_of_thing(premises: Premises, clause: str, sentence: str) -> Broken | None:
@@ -485,4 +492,38 @@ def share_of_another(premises: Premises, before: str) -> Broken | None:
         return None
     wholes = _SHARE_IN.findall(before[-20:])
     return Broken("share", wholes[-1]) if wholes and wholes[-1] != premises.share_of else None
+
+
+def code_unexplained(question: Question, sentence: str, start: int, end: int) -> Broken | None:
+    """For what a quoted code stands for ('“1410”指的是什么', '“一区一廊一会一室”具体指什么'),
+    a span whose sentence never names it, or that sits neither in the code's clause nor, when
+    the code opens its clause ('“十四五”时期,温州正处在…'), in the clause right after it
+    ('开创科创高地建设新局面,系统提升“一区一廊一会一室”创新能级': the clause before names
+    something else), or that is another item named beside it. `start` and `end`: the span
+    within `sentence`."""
+    if not _ASKS_MEANING.search(question.normalised):
+        return None
+    codes = quoted_terms(question)
+    if not codes:
+        return None
+    named = [(code, written) for code, written in codes if code in sentence]
+    if not named:
+        return Broken("quoted", codes[-1][1])
+    code, written = named[-1]
+    at = sentence.find(code)
+    between = sentence[at + len(code):start] if start >= at else sentence[end:at]
+    clause = _clause_index(sentence, at)
+    opens = at - max((sentence.rfind(c, 0, at) for c in _CLAUSE_STOPS), default=-1) <= 2  # '“十四五”时期,温州正处在…'
+    near = _clause_index(sentence, start) in (clause, clause + 1 if opens else clause) or \
+        _clause_index(sentence, max(start, end - 1)) == clause
+    return None if near and not _SIBLING.search(between) else Broken("unexplained", written)
+
+
+_SIBLING = re.compile(r"和|与|及|、")
+"""Between a code and a span, the sign of another item named beside it ('“132”总体部署和市委
+“一个历史使命、三大战略任务”'), not of what it stands for."""
+
+
+def _clause_index(sentence: str, at: int) -> int:
+    return sum(sentence.count(c, 0, at) for c in _CLAUSE_STOPS)
 

@@ -72,8 +72,8 @@ def find_terms(question: Question, normalised: Mapping[str, str], documents: Map
     place_names = set(chinese_names(question.normalised, tags=("ns",))) | set(named_by_office)
     for name in dict.fromkeys(chinese_names(question.normalised) + named_by_office):
         docs = {d for d, norm in normalised.items() if name in norm}
-        if not docs and len(name) > 2 and name[-1] in "省市" and name in place_names:
-            stem = name[:-1]  # '浙江省' where the reports write 浙江
+        if not docs and len(name) > 2 and name.endswith("省") and name in place_names:
+            stem = name[:-1]  # '浙江省' where the reports write 浙江 (a 市 stays: 晋江市 is not 晋江经验's 晋江)
             if docs := {d for d, norm in normalised.items() if stem in norm}:
                 place_names.add(stem)
                 name = stem
