@@ -63,6 +63,7 @@ def premises_of(question: str):
     ("“1410”指的是什么?", "没有提到“1410”"),                           # a code its passage never names
     ("“一区一廊一会一室”具体指什么?", "报告提到“一区一廊一会一室”，但没有说明它具体指什么"),
     ("“大场景·小切口”特色改革是指什么?", "没有说明它具体指什么；最接近的是“国字号”"),  # another code beside it
+    ("Of all the new urban jobs in Quanzhou in 2023, how many went to women?", "no separate count of women"),
 ])
 def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason):
     answer = assistant.ask(question)
@@ -88,6 +89,7 @@ def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason)
     ("2024年泉州要新增多少个中小学学位?", "2.5万个"),           # the kind asked
     ("张毅恭到南安市调研三安半导体项目是哪一天?", "2月3日"),      # a day asked, a day given
     ("“晋江经验”的主要内容是什么?", "六個始終堅持"),               # '以…为主要内容的“晋江经验”'
+    ("What GDP growth target did Quanzhou set for 2024?", "5.8%"),    # a growth target is a percentage
 ])
 def test_a_kept_premise_still_answers(assistant, question, expected):
     answer = assistant.ask(question)
@@ -309,4 +311,15 @@ def test_a_code_is_explained_only_beside_it():
     assert code_unexplained(asked, content, 2, content.find("为")) is None         # the span before it, no 和
     assert code_unexplained(asked, "黨在新時代取得的最重大的政治成果", 0, 5).check == "quoted"
     assert code_unexplained(analyse_question("“十四五”时期是哪五年?"), sibling, 0, 3) is None  # not asked what it means
+
+
+def test_a_group_inside_a_count_asked_in_english():
+    from qa.answer.checks import part_not_counted
+
+    graduates = premises_of("Of the new urban jobs in Quanzhou in 2023, how many went to college graduates?")
+    assert graduates.part[0] == "college graduates" and "毕业生" in graduates.part
+    assert part_not_counted(graduates, "城镇新增就业9.5万人").found == "college graduates"
+    assert part_not_counted(graduates, "其中高校毕业生2.1万人") is None
+    assert premises_of("How many new urban jobs did Quanzhou add in 2023?").part == ()
+    assert analyse_question("What GDP growth target did Quanzhou set?").answer_type == "percent"
 

@@ -350,8 +350,9 @@ def achievement_for_target(question: Question, sentence: str, heading: str) -> B
 def part_not_counted(premises: Premises, sentence: str) -> Broken | None:
     """A count whose sentence does not name the group asked inside it, by the whole phrase or
     its first telling word (all new jobs given for the graduates among them: 高校; the 500强
-    among signed projects: 500)."""
-    if not premises.part or premises.part[0] in sentence or premises.part[1] in sentence:
+    among signed projects: 500), or for an English question by any Chinese word for it."""
+    if not premises.part or premises.part[0] in sentence or premises.part[1] in sentence or \
+            premises.part[0].isascii() and any(word in sentence for word in premises.part[2:]):
         return None
     return Broken("part", premises.part[0])
 

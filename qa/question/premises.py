@@ -93,7 +93,9 @@ class Premises:
     (生产总值 for GDP, 人均生产总值 for GDP per head; `AMOUNTS`), or empty."""
     part: tuple[str, ...] = ()
     """For a count of one group inside another ('新增城镇就业中,高校毕业生有多少'): the group
-    as asked, then the words that tell it apart (高校毕业生, 高校, 毕业生); empty otherwise."""
+    as asked, then the words that tell it apart (高校毕业生, 高校, 毕业生; in English the
+    Chinese words for the group's last word: 'college graduates', 毕业生, 毕业…); empty
+    otherwise."""
     body: str | None = None
     """The body whose office a 'who' question asks for, when it names one: a Party committee
     ('市委', '区委', or 'party' when the level is not named), 'discipline' (纪委), 'cppcc'
@@ -148,7 +150,8 @@ def read_premises(question: Question) -> Premises:
     meeting = read_slots(question.text, question, lambda latin: None)[1]
     return Premises(role, role_words, units, people,
                     meeting if meeting is not None and meeting.session else None, amounts,
-                    part_of_count(text) if question.answer_type == "number" and not english else (), body,
+                    (english_part_of_count(text) if english else part_of_count(text))
+                    if question.answer_type == "number" else (), body,
                     thing_counted(text) if question.answer_type == "number" and not english else (),
                     share.group(1) if question.answer_type == "percent" and (share := _SHARE_OF.search(text)) else None)
 
@@ -225,6 +228,24 @@ def part_of_count(norm: str) -> tuple[str, ...]:
     whole = found["whole"]
     words = [w for w in jieba_tokens(found["part"]) if len(w) >= 2 and w not in whole and w not in _GENERIC_PART]
     return (_GENERIC_TAIL.sub("", found["part"]), *dict.fromkeys(words)) if words else ()
+
+
+_EN_PART_OF = re.compile(r"^(?:of|among) (?:the|its|all) (?P<whole>[^,?]+), how many (?:\w+ )?(?:went to|were|are|was|is|"
+                         r"came from|belong(?:ed)? to) (?P<part>[a-z][a-z -]+?)\s*\?*$")
+
+
+def english_part_of_count(norm: str) -> tuple[str, ...]:
+    """For 'Of the new urban jobs…, how many went to college graduates?': the group as asked
+    (college graduates), then the Chinese words CC-CEDICT gives for its last word (毕业生,
+    毕业…); () when the question counts no such group or the dictionary knows no word."""
+    from .dictionary import english_to_chinese, stems, _key
+
+    found = _EN_PART_OF.search(norm)
+    if not found:
+        return ()
+    words = stems(found["part"])
+    chinese = [w for w in english_to_chinese().get(_key(words[-1:]), ()) if len(w) >= 2] if words else []
+    return (found["part"], *chinese) if chinese else ()
 
 
 _GENERIC_TAIL = re.compile(r"的?(?:人数|数量|规模|总数|个数|金额|总额|数目|比例|人次)$")

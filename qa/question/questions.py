@@ -29,7 +29,7 @@ _ZH_TYPES = [
     ("explain", r"为什么|为何|如何|怎样|怎么|什么意义|何种|哪些方面|哪些措施|措施|举措|做法|原因|目的|意义"),
 ]
 _EN_TYPES = [
-    ("percent", r"\bpercent|\bpercentage|\bby how much|\bgrowth rate|\brate\b|\bshare\b|\bproportion|\bgrow by|\bincrease by"),
+    ("percent", r"\bpercent|\bpercentage|\bby how much|\bgrowth rate|\bgrowth (?:target|goal)\b|\brate\b|\bshare\b|\bproportion|\bgrow by|\bincrease by"),
     ("date", r"^when\b|\bwhen (did|was|is|will|were)\b|\bwhat (date|day|month|year)\b|\bwhich (date|day|month|year)\b|\bon what date"),
     ("org", r"\bwhich (?:\w+ ){0,2}(organi[sz]ations?|bod(?:y|ies)|departments?|committees?|agenc(?:y|ies)|institutions?|organs?|groups?)\b|\bwhat (organi[sz]ations?|bod(?:y|ies)|committees?|departments?)\b|\bwho (chaired|presided|hosted)|\bpresided over by\b|\bchaired by\b"),
     ("person", r"^who\b|\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:\w+ ){0,2}(officials?|persons?|people|leaders?|secretar(?:y|ies)|mayors?|reporters?|deput(?:y|ies)|athletes?|players?|champions?|winners?|authors?|scientists?|entrepreneurs?|heroe?s?|chairm[ae]n|governors?|ministers?|directors?)\b|\bnames? of the (?:\w+ ){0,2}(secretar(?:y|ies)|mayors?|leaders?|reporters?|officials?|persons?)"),
