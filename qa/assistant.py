@@ -23,10 +23,10 @@ from typing import Iterator, Sequence
 from . import settings
 from .answer.answers import Alternative, Answer, Citation, Passage
 from .answer.checks import (ROLE_REACH, Broken, achievement_for_target, amount_of_span, clause_around, code_unexplained,
-                            cumulative_for_new, earlier_years_only, event_absent, figure_is_a_year, intent_agreement, kind_of_thing, meeting_of_span,
+                            cumulative_for_new, earlier_years_only, event_absent, figure_is_a_year, group_of_another_number, intent_agreement, kind_of_thing, meeting_of_span,
                             names_itself, not_a_name, office_of_another_place, one_item_for_many, other_years, part_not_counted,
-                            people_of_span, period_for_one_year, place_agreement, quoted_name_absent, relative_date,
-                            role_before_span, share_of_another, target_for_result, unit_of_span, year_agreement, year_of_span)
+                            people_of_span, period_for_one_year, place_agreement, quoted_name_absent, relative_date, result_for_target,
+                            role_before_span, share_of_another, target_for_result, unquoted, unit_of_span, year_agreement, year_of_span)
 from .answer.reasons import NO_WORDS, not_found_reason
 from .answer.views import DocViews
 from .core import Chunk, Hit, IndexData
@@ -259,13 +259,14 @@ class Assistant:
         newline = norm.rfind("\n", max(0, sentence_start - PARAGRAPH_REACH), sentence_start)
         paragraph_start = newline + 1 if newline >= 0 else sentence_start
         around = norm[min(max(0, sentence_start - PLACE_REACH), paragraph_start):sentence_end]
-        if place_agreement(found.terms.places, place, around) < 0:
+        if place_agreement(found.terms.places, place, unquoted(around, found.question.normalised)) < 0:
             return Broken("place", place)
         before, clause = clause_around(norm, start, end)
         parsed, premises, office = found.question, found.premises, norm[max(0, start - ROLE_REACH):start]
         if offices := list(ROLE_IN_TEXT.finditer(norm, start, end)):  # '泉州市委书记张毅恭' as the span
             office = norm[max(0, start - ROLE_REACH):offices[-1].end()]
         return (office_of_another_place(premises, found.terms.places, place, office)
+                or group_of_another_number(parsed, office)
                 or role_before_span(premises, office) or not_a_name(parsed, text)
                 or meeting_of_span(premises, norm[max(0, sentence_start - PLACE_REACH):sentence_end],
                                    norm[:LEDE_CHARS])
@@ -277,7 +278,8 @@ class Assistant:
                 or part_not_counted(premises, sentence) or period_for_one_year(parsed, sentence)
                 or achievement_for_target(parsed, sentence, heading) or one_item_for_many(parsed, text, clause)
                 or quoted_name_absent(parsed, around) or event_absent(parsed, around)
-                or target_for_result(parsed, sentence, heading) or names_itself(parsed, normalise_for_matching(text))
+                or target_for_result(parsed, sentence, heading) or result_for_target(parsed, sentence, heading)
+                or names_itself(parsed, normalise_for_matching(text))
                 or kind_of_thing(premises, clause, sentence) or share_of_another(premises, before)
                 or code_unexplained(parsed, sentence, start - sentence_start, end - sentence_start))
 

@@ -64,6 +64,14 @@ def premises_of(question: str):
     ("“一区一廊一会一室”具体指什么?", "报告提到“一区一廊一会一室”，但没有说明它具体指什么"),
     ("“大场景·小切口”特色改革是指什么?", "没有说明它具体指什么；最接近的是“国字号”"),  # another code beside it
     ("Of all the new urban jobs in Quanzhou in 2023, how many went to women?", "no separate count of women"),
+    ("丽水全会上,省委学习教育第一督导组组长是谁?", "是第二督导组的"),          # another numbered group
+    ("What was Jinjiang's GDP growth target for 2024?", "No report is about Jinjiang"),  # not “晋江经验”
+    ("泉州设立的15只政府引导型母基金中,市属国企设立的有几只?", "是金额，不是个数"),
+    ("泉州2023年这一年向金门供水多少万吨?", "报告给出的是累计数"),
+    ("请问泉州全会说要拓展运用场景的“福林票”是什么?", "报告提到“福林票”，但没有说明它具体指什么"),
+    ("What does the '1410' reform campaign in Lishui refer to?", "do not say what it stands for"),
+    ("温州部署形成的10项重大标志性成果具体有哪些?", "问题问的是10项内容"),
+    ("泉州全会决议提到的中央城市工作会议是哪天召开的?", "报告没有给出中央城市工作会议的日期"),
 ])
 def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason):
     answer = assistant.ask(question)
@@ -90,6 +98,9 @@ def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason)
     ("张毅恭到南安市调研三安半导体项目是哪一天?", "2月3日"),      # a day asked, a day given
     ("“晋江经验”的主要内容是什么?", "六個始終堅持"),               # '以…为主要内容的“晋江经验”'
     ("What GDP growth target did Quanzhou set for 2024?", "5.8%"),    # a growth target is a percentage
+    ("丽水全会上,省委学习教育第二督导组组长是谁?", "钟关华"),       # the group asked
+    ("温州要加快打造多少条具有标志意义的现代化产业链?", "十大"),    # '十大' counts things asked
+    ("泉州设立了多少只政府引导型母基金?", "15只"),
 ])
 def test_a_kept_premise_still_answers(assistant, question, expected):
     answer = assistant.ask(question)
@@ -111,8 +122,9 @@ def test_every_abstention_has_a_reason_in_the_questions_language(assistant):
     ("丽水常住人口有多少？", None, {"people"}),
     ("泉州居民人均可支配收入增长多少？", None, {"money", "percent"}),
     ("What was Quanzhou's GDP in 2022?", None, {"money"}),
-    ("泉州开工重点项目多少个？", None, set()),                # no measure with a unit class
-    ("温州市委常委会全面创新了几种思维？", None, set()),        # 常委会 is who counts, not what is counted
+    ("泉州开工重点项目多少个？", None, {"count"}),            # things counted
+    ("温州市委常委会全面创新了几种思维？", None, {"count"}),    # 常委会 is who counts, not what is counted
+    ("温州要创新哪几种思维？", None, set()),                    # 哪几种 asks for a list
 ])
 def test_premises_read_from_the_question(question, role, units):
     premises = premises_of(question)
@@ -322,4 +334,21 @@ def test_a_group_inside_a_count_asked_in_english():
     assert part_not_counted(graduates, "其中高校毕业生2.1万人") is None
     assert premises_of("How many new urban jobs did Quanzhou add in 2023?").part == ()
     assert analyse_question("What GDP growth target did Quanzhou set?").answer_type == "percent"
+
+
+def test_groups_quotes_and_counts_of_things():
+    from qa.answer.checks import group_of_another_number, quoted_terms, unquoted
+
+    first = analyse_question("第一督导组组长是谁?")
+    assert group_of_another_number(first, "省委学习教育第二督导组组长").found == "第二督导组"
+    assert group_of_another_number(first, "省委学习教育第一督导组组长") is None
+    assert group_of_another_number(analyse_question("督导组组长是谁?"), "第二督导组组长") is None
+    assert unquoted("传承弘扬“晋江经验”,晋江", "晋江的目标") == "传承弘扬“”,晋江"
+    assert unquoted("传承弘扬“晋江经验”", "“晋江经验”是什么") == "传承弘扬“晋江经验”"
+    assert quoted_terms(analyse_question("What does the '1410' campaign refer to?")) == [("1410", "1410")]
+    assert quoted_terms(analyse_question("What is Lishui's 'Jinjiang Experience'?")) == []   # no report's words
+    assert premises_of("市属国企设立的有几只?").units == {"count"}
+    assert premises_of("哪几个年份?").units == frozenset()                              # a list, not a count
+    assert unit_of_span(premises_of("要打造多少条产业链?"), "十大", "") is None
+    assert unit_of_span(premises_of("收入倍差要缩小到多少?"), "三大差距", "").check == "nofigure"
 

@@ -103,14 +103,15 @@ class Broken:
 _COMPARED_YEAR = re.compile(r"(?:比|较|同|与|相比|对比)$")
 _NEW_IN_YEAR = re.compile(r"新增|新建|新认定|新获|新培育|新引进|新开工|\bnew\b|\bnewly\b|\badded\b")
 _CUMULATIVE = re.compile(r"累计|总数|共有|总计")
-_ONE_YEAR = re.compile(r"(?:19|20)\d{2}年(?:一年|全年|当年)|仅(?:19|20)\d{2}年|\bin (?:that|a single) year\b|\bthat year alone\b")
+_ONE_YEAR = re.compile(r"(?:19|20)\d{2}年(?:这一年|一年|全年|当年)|仅(?:19|20)\d{2}年|\bin (?:that|a single) year\b|\bthat year alone\b")
 _BARE_YEAR = re.compile(r"(?:19|20)\d{2}年?")
 _NOT_A_NAME = re.compile(r"[0-9０-９]|^第")
 _HOW_MANY = re.compile(r"多少|\bhow (?:many|much)\b")
 _ANY_FIGURE = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半双]")
-_NO_COUNT = re.compile(r"(?:19|20)\d{2}年?|[0-9一二三四五六七八九十两]+年(?:来|间|以来)?|第?[0-9一二三四五六七八九十百]+[届次期批轮]"
-                       r"|[一二三四五六七八九十两]大")
-"""Figures that count nothing asked: years, spans of years, ordinals, names counted ('三大差距')."""
+_NO_COUNT = re.compile(r"(?:19|20)\d{2}年?|[0-9一二三四五六七八九十两]+年(?:来|间|以来)?|第?[0-9一二三四五六七八九十百]+[届次期批轮]")
+"""Figures that count nothing asked: years, spans of years, ordinals."""
+_NAMED_GROUP = re.compile(r"[一二三四五六七八九十两]大")
+"""A name that counts its parts ('三大差距'): no figure, unless things are counted ('十大产业链')."""
 _CLAUSE_STOPS = "，,；;。！？!?\n"
 ROLE_REACH = 16
 """Characters before a name searched for the office that governs it ('市委副书记、市长X')."""
@@ -169,7 +170,8 @@ def unit_of_span(premises: Premises, span: str, after: str) -> Broken | None:
     if not premises.units:
         return None
     unit = unit_class(span, after)
-    if unit is None and not _ANY_FIGURE.search(_NO_COUNT.sub("", span)):
+    bare = _NO_COUNT.sub("", span)
+    if unit is None and not _ANY_FIGURE.search(bare if "count" in premises.units else _NAMED_GROUP.sub("", bare)):
         return Broken("nofigure", span.strip())
     return Broken("unit", unit) if unit and unit not in premises.units else None
 
@@ -302,18 +304,22 @@ _RELATIVE_DAY = re.compile(r"(?:昨天|今天|前天|明天|昨日|今日|前日
                            r"[上下]?午?")
 
 
+_ASKS_DAY = re.compile(r"哪一?天|几月几[日号]|几号|日期|哪日|何日|\b(?:what|which) (?:date|day)\b")
+"""A day asked for; '何时', '什么时候' may be answered by a period ('19世纪晚期', '康熙年间')."""
 _ASKS_YEAR = re.compile(r"哪一?年|几几年|\b(?:what|which) year\b|\bin what year\b")
-_YEAR_WRITTEN = re.compile(r"(?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3}年|今年|去年|明年|前年")
-_CALENDAR = re.compile(r"(?:19|20)\d{2}年?|[〇零一二][〇零一二三四五六七八九]{3}年|[0-9０-９一二三四五六七八九十]+[月日号]|[上中下]旬|年[初底末中]|[春夏秋冬]季?")
+_YEAR_WRITTEN = re.compile(r"\d{3,4}年(?!来|间|以来)|(?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3}年|今年|去年|明年|前年")
+_CALENDAR = re.compile(r"(?:19|20)\d{2}年?|\d{3,4}年(?!来|间|以来)|[〇零一二][〇零一二三四五六七八九]{3}年|[0-9０-９一二三四五六七八九十]+[月日号]|[上中下]旬|年[初底末中]|[春夏秋冬]季?")
 
 
 def relative_date(question: Question, span: str) -> Broken | None:
-    """A day named only relative to the report's own date ('昨天'), or no date at all
-    ('新世纪25年来'), given for a date asked: the report does not say which day it was."""
+    """A day named only relative to the report's own date ('昨天'), no date at all for a day
+    asked ('新世纪25年来' for 'on what date'), or no year for a year asked ('2月3日' for
+    '哪一年'): the report does not say which day it was."""
     if question.answer_type != "date":
         return None
-    if _RELATIVE_DAY.fullmatch(span.strip(" ,，(（")) or not _CALENDAR.search(span) or \
-            _ASKS_YEAR.search(question.normalised) and not _YEAR_WRITTEN.search(span):
+    asked = question.normalised
+    if _RELATIVE_DAY.fullmatch(span.strip(" ,，(（")) or _ASKS_DAY.search(asked) and not _CALENDAR.search(span) or \
+            _ASKS_YEAR.search(asked) and not _YEAR_WRITTEN.search(span):
         return Broken("nodate", span.strip())
     return None
 
@@ -357,8 +363,8 @@ def part_not_counted(premises: Premises, sentence: str) -> Broken | None:
     return Broken("part", premises.part[0])
 
 
-_SEVERAL = re.compile(r"分别(?:是|指|为|代表)|各(?:是|指)|\brespectively\b")
-_NUMBER_OF = re.compile(r"哪?([两二三四五六七八九十]|[2-9])\s*(?:个|项|件|种|大|类|条|点|对)(?!字)")
+_SEVERAL = re.compile(r"分别(?:是|指|为|代表)|各(?:是|指)|(?:具体|都)(?:有|是|包括)哪些|\brespectively\b")
+_NUMBER_OF = re.compile(r"哪?([两二三四五六七八九十]|[2-9]|[1-9][0-9])\s*(?:个|项|件|种|大|类|条|点|对)(?!字)")
 
 
 def number_asked(norm: str) -> int:
@@ -389,7 +395,7 @@ def one_item_for_many(question: Question, span: str, clause: str = "") -> Broken
 _CHARACTERS = re.compile(r"[两二三四五六七八九十\d]+个?字")
 """'哪八个字': characters counted, not things listed."""
 _LIST_BREAK = re.compile(r"[、，,；;]")
-_LAST_AND = re.compile(r"[\u4e00-\u9fff”」](?:和|与|及|以及)[\u4e00-\u9fff“「]")
+_LAST_AND = re.compile(r"\S(?:和|与|及|以及)\S")
 _QUOTED_ITEM = re.compile(r"[“「『][^”」』“「『]{1,30}[”」』]")
 
 
@@ -419,7 +425,7 @@ def quoted_name_absent(question: Question, around: str) -> Broken | None:
     return Broken("quoted", quoted[0])
 
 
-_EVENT = re.compile(r"([\u4e00-\u9fff]{2,4})(?:大会|论坛|博览会|展览会|交易会|运动会|峰会|典礼|仪式|文化节|艺术节|旅游节)")
+_EVENT = re.compile(r"([\u4e00-\u9fff]{2,4})(?:工作会议|大会|论坛|博览会|展览会|交易会|运动会|峰会|典礼|仪式|文化节|艺术节|旅游节)")
 _EVENT_ORDINAL = re.compile(r"^(?:首届|第[0-9一二三四五六七八九十]+届|[0-9一二三四五六七八九十]+届)")
 
 
@@ -433,6 +439,14 @@ def event_absent(question: Question, around: str) -> Broken | None:
     return Broken("event", found.group(0))
 
 
+def result_for_target(question: Question, sentence: str, heading: str) -> Broken | None:
+    """What was achieved ('城镇新增就业9.5万人' under '一、2023年工作回顾') given for a target
+    asked ('2023年的目标是多少'): the section, else the sentence, reads as a result."""
+    if question.intent != "target" or question.answer_type not in ("number", "percent"):
+        return None
+    return Broken("achieved", "") if sentence_intent(sentence, heading) == "achievement" else None
+
+
 def target_for_result(question: Question, sentence: str, heading: str) -> Broken | None:
     """A target ('城镇新增就业8.5万人' under '2024年工作目标任务') given for what was achieved
     ('2024年实际新增就业多少'): the question asks for a result, the section or the sentence
@@ -442,8 +456,8 @@ def target_for_result(question: Question, sentence: str, heading: str) -> Broken
     return Broken("target", "") if sentence_intent(sentence, heading) == "target" else None
 
 
-_QUOTED_TERM = re.compile(r"[“「‘\"]([^”」’\"]{2,30})[”」’\"]|《([^》]{2,30})》")
-_ASKS_MEANING = re.compile(r"具体(?:是|为)?指|分别(?:是|指|为|代表)|是指|指的是|指什么|什么意思|含义|内涵|包括哪|包含哪|"
+_QUOTED_TERM = re.compile(r"(?:[“「‘\"]|(?<![a-z])')([^”」’\"']{2,30})(?:[”」’\"]|'(?![a-z]))|《([^》]{2,30})》")
+_ASKS_MEANING = re.compile(r"[”」’\"'](?:到底|究竟|具体)?(?:是|指)什么|具体(?:是|为)?指|分别(?:是|指|为|代表)|是指|指的是|指什么|什么意思|含义|内涵|包括哪|包含哪|"
                            r"哪[两二三四五六七八九十\d]+[个项对条类种大点方面]|\bstand for\b|\bmean\b|\brefer to\b|"
                            r"\bconsist of\b|\bmade up of\b|\bwhat are the\b|\bwhich (?:two|three|four|five|six|seven|eight|nine|ten)\b")
 
@@ -458,12 +472,16 @@ def names_itself(question: Question, span: str) -> Broken | None:
 
 
 def quoted_terms(question: Question) -> list[tuple[str, str]]:
-    """The names a question quotes (“…”, 「…」, 《…》), each normalised and as the question
-    writes it ('1+6+x', '1+6+X'; normalising keeps every character's place)."""
+    """The names a question quotes (“…”, 「…」, 《…》, in English '…'), each normalised and as
+    the question writes it ('1+6+x', '1+6+X'; normalising keeps every character's place). An
+    English question's quoted English words ('Jinjiang Experience') are no report's words:
+    only a quote with a digit or a Chinese character counts ('1410')."""
     out = []
     for found in _QUOTED_TERM.finditer(question.normalised):
         group = 1 if found.group(1) else 2
-        out.append((found.group(group), question.text[found.start(group):found.end(group)]))
+        term = found.group(group)
+        if question.language != "en" or _HAN.search(term) or any(c.isdigit() for c in term):
+            out.append((term, question.text[found.start(group):found.end(group)]))
     return out
 
 
@@ -527,4 +545,28 @@ _SIBLING = re.compile(r"和|与|及|、")
 
 def _clause_index(sentence: str, at: int) -> int:
     return sum(sentence.count(c, 0, at) for c in _CLAUSE_STOPS)
+
+
+_ORDINAL_GROUP = re.compile(r"第([0-9一二三四五六七八九十]+)([\u4e00-\u9fff]{0,4}?(?:组|队))")
+
+
+def group_of_another_number(question: Question, office: str) -> Broken | None:
+    """The head of another numbered group ('第二督导组组长钟关华' for 第一督导组): the office
+    written before the name numbers the group asked otherwise."""
+    asked = _ORDINAL_GROUP.search(question.normalised)
+    if not asked:
+        return None
+    written = [m for m in _ORDINAL_GROUP.finditer(office) if m.group(2).endswith(asked.group(2)[-2:])]
+    if written and written[-1].group(1) != asked.group(1):
+        return Broken("group", written[-1].group(0))
+    return None
+
+
+_QUOTED_RUN_TEXT = re.compile(r"“[^”]{1,30}”")
+
+
+def unquoted(passage: str, question: str) -> str:
+    """`passage` without the quoted names the question does not ask about: a place inside a
+    slogan ('“晋江经验”') does not make a passage speak of that place."""
+    return _QUOTED_RUN_TEXT.sub(lambda m: m.group(0) if m.group(0)[1:-1] in question else "“”", passage)
 

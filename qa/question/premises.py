@@ -47,7 +47,7 @@ UNITS = {
     "percent": "%|％|个百分点|百分点",
     "area": "亩|万亩|平方公里|平方米|万平方米|公顷",
     "weight": "吨|万吨|千克|公斤",
-    "count": "个|家|项|所|座|条|件|批|处|台|种",
+    "count": "个|家|项|所|座|条|件|批|处|台|种|只|张|套|户|辆",
     "ratio": "倍",
 }
 """Unit classes, each the units a figure of that class is written in."""
@@ -59,6 +59,7 @@ _ZH_MEASURES = [
     ("money", r"收入|生产总值|gdp|产值|投资|营收|税收|财政|消费品零售|零售额|金额|资金|总额|多少元|多少钱|多少亿|多少万元"),
     ("area", r"面积|耕地|多少亩|几亩|平方公里"),
     ("weight", r"产量|多少吨|几吨"),
+    ("count", r"(?:多少|(?<!哪)几)(?:个|家|项|所|座|条|件|批|处|台|种|只|张|套|户|辆)"),
 ]
 _EN_MEASURES = [
     ("ratio", r"\bhow many times\b|\bwhat multiple\b"),
@@ -119,7 +120,7 @@ def read_premises(question: Question) -> Premises:
             if found:
                 role, role_words = found[0], found[1].group(0)
             body = next((name for name, pattern in _EN_BODIES if re.search(pattern, text)), None)
-            if role is None and body and (heads := _EN_HEADS.search(text)):
+            if role is None and body and (heads := _EN_HEADS.search(text)) and not _EN_GROUP.search(text):
                 role, role_words = HEAD_OF[body], heads.group(0)
         elif found := _ZH_ROLE.search(text):
             role_words = found.group(0)
@@ -184,6 +185,8 @@ def thing_counted(norm: str) -> tuple[str, ...]:
 _EN_BODIES = [("discipline", r"\bdiscipline\b"), ("cppcc", r"\bcppcc\b|\bpolitical consultative\b"),
               ("congress", r"\bpeople'?s congress\b"), ("government", r"\bgovernment\b|\bmayor\b|\bgovernor\b"),
               ("party", r"\bparty (?:committee|secretary|chief)\b")]
+_EN_GROUP = re.compile(r"\b(?:group|team|task force)\b")
+"""'who heads the … supervision group': a group's leader, not its Party committee's secretary."""
 _EN_HEADS = re.compile(r"\bheads?\b|\bleads?\b|\bin charge of\b")
 HEAD_OF = {"discipline": "secretary", "party": "secretary", "cppcc": "chair", "congress": "director",
            "government": "mayor"}
