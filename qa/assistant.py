@@ -22,11 +22,13 @@ from typing import Iterator, Sequence
 
 from . import settings
 from .answer.answers import Alternative, Answer, Citation, Passage
-from .answer.checks import (ROLE_REACH, Broken, achievement_for_target, amount_of_span, clause_around, code_unexplained,
-                            cumulative_for_new, earlier_years_only, event_absent, figure_is_a_year, group_of_another_number, intent_agreement, kind_of_thing, meeting_of_span,
-                            names_itself, not_a_name, office_of_another_place, one_item_for_many, other_years, part_not_counted,
-                            people_of_span, period_for_one_year, place_agreement, quoted_name_absent, relative_date, result_for_target,
-                            role_before_span, share_of_another, target_for_result, unquoted, unit_of_span, year_agreement, year_of_span)
+from .answer.checks import (ROLE_REACH, Broken, achievement_for_target, amount_of_span, clause_around,
+                            code_unexplained, cumulative_for_new, earlier_years_only, event_absent, figure_is_a_year,
+                            group_of_another_number, intent_agreement, kind_of_thing, meeting_of_span, names_itself,
+                            not_a_name, office_of_another_place, one_item_for_many, other_years, part_not_counted,
+                            people_of_span, period_for_one_year, place_agreement, quoted_name_absent, relative_date,
+                            result_for_target, role_before_span, share_of_another, target_for_result, unit_of_span,
+                            unquoted, year_agreement, year_of_span)
 from .answer.reasons import NO_WORDS, not_found_reason
 from .answer.views import DocViews
 from .core import Chunk, Hit, IndexData
@@ -248,10 +250,13 @@ class Assistant:
         """The first premise of the question the span [start, end) of `chunk`'s report breaks:
         its place, the office before a name (and whose office it is), a name's form, the
         meeting, the unit of a figure, the people or amount counted, the year or period its
-        clause speaks of, a date given only as 昨天, the group counted, several years for one,
-        a result for a target and a target for a result, one thing for several, a quoted
-        title or an event its paragraph never names (`answer.checks`; `heading`: the
-        headings that frame its sentence); None when it breaks none."""
+        clause speaks of (or only earlier years), a date given only as 昨天 or not at all, the
+        group counted, several years for one, a result for a target and a target for a
+        result, one thing or fewer things for several, a quoted title or an event its
+        paragraph never names, the quoted name itself or a code read away from it, another
+        kind of the thing counted, a share of another whole, another numbered group
+        (`answer.checks`; `heading`: the headings that frame its sentence); None when it
+        breaks none."""
         norm = self.views.normalised[chunk.doc_id]
         place = self.index.manifest["documents"][chunk.doc_id].get("place") or ""
         sentence_start, sentence_end = self.views.sentence_bounds(chunk.doc_id, start)
@@ -263,6 +268,7 @@ class Assistant:
             return Broken("place", place)
         before, clause = clause_around(norm, start, end)
         parsed, premises, office = found.question, found.premises, norm[max(0, start - ROLE_REACH):start]
+        span = normalise_for_matching(text)
         if offices := list(ROLE_IN_TEXT.finditer(norm, start, end)):  # '泉州市委书记张毅恭' as the span
             office = norm[max(0, start - ROLE_REACH):offices[-1].end()]
         return (office_of_another_place(premises, found.terms.places, place, office)
@@ -270,7 +276,7 @@ class Assistant:
                 or role_before_span(premises, office) or not_a_name(parsed, text)
                 or meeting_of_span(premises, norm[max(0, sentence_start - PLACE_REACH):sentence_end],
                                    norm[:LEDE_CHARS])
-                or unit_of_span(premises, normalise_for_matching(text), norm[end:end + 6])
+                or unit_of_span(premises, span, norm[end:end + 6])
                 or people_of_span(premises, clause) or amount_of_span(premises, clause, before)
                 or year_of_span(parsed, before) or earlier_years_only(parsed, before, heading)
                 or figure_is_a_year(parsed, premises, text)
@@ -279,7 +285,7 @@ class Assistant:
                 or achievement_for_target(parsed, sentence, heading) or one_item_for_many(parsed, text, clause)
                 or quoted_name_absent(parsed, around) or event_absent(parsed, around)
                 or target_for_result(parsed, sentence, heading) or result_for_target(parsed, sentence, heading)
-                or names_itself(parsed, normalise_for_matching(text))
+                or names_itself(parsed, span)
                 or kind_of_thing(premises, clause, sentence) or share_of_another(premises, before)
                 or code_unexplained(parsed, sentence, start - sentence_start, end - sentence_start))
 

@@ -21,7 +21,7 @@ from ..question.followups import meetings_in
 from ..question.premises import (ROLE_IN_TEXT, TEXT_ROLE, Premises, amounts_named, body_of_office,
                                  people_counted, same_body, unit_class)
 from ..question.questions import YEAR, Question, count_word
-from ..reader.scoring import _QUOTED_RUN, enumeration_items
+from ..reader.scoring import QUOTED_RUN, enumeration_items
 
 _TARGET_MARKERS = re.compile(r"力争|确保|目标|预期|计划|争取|将|要|拟|预计|任务|部署|明年|今年")
 _ACHIEVED_MARKERS = re.compile(r"完成了|实现了|达到了|取得|已|累计|获批|回顾|成效|成绩|过去|同比|比上年")
@@ -93,8 +93,8 @@ class Broken:
 
     check: str
     """'place', 'role', 'notname', 'nodate', 'meeting', 'unit', 'people', 'part', 'amount',
-    'year', 'years', 'figure', 'nofigure', 'period', 'achieved', 'target', 'items', 'quoted',
-    'event' or 'echo'."""
+    'year', 'years', 'figure', 'nofigure', 'period', 'achieved', 'target', 'items', 'fewer',
+    'quoted', 'event', 'echo', 'unexplained', 'kind', 'share' or 'group'."""
     found: str
     """What the report has in its place: the role before the name ('市委书记'), the span's
     unit class ('money'), the year it speaks of ('2022'), the report's place ('泉州')."""
@@ -113,6 +113,7 @@ _NO_COUNT = re.compile(r"(?:19|20)\d{2}年?|[0-9一二三四五六七八九十�
 _NAMED_GROUP = re.compile(r"[一二三四五六七八九十两]大")
 """A name that counts its parts ('三大差距'): no figure, unless things are counted ('十大产业链')."""
 _CLAUSE_STOPS = "，,；;。！？!?\n"
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 ROLE_REACH = 16
 """Characters before a name searched for the office that governs it ('市委副书记、市长X')."""
 
@@ -402,7 +403,7 @@ _QUOTED_ITEM = re.compile(r"[“「『][^”」』“「『]{1,30}[”」』]")
 def listed_in(clause: str) -> int:
     """How many things a clause lists: its quoted names when they run together, else its
     pieces between 、 (and the last 和/与 joins)."""
-    if _QUOTED_RUN.search(clause):
+    if QUOTED_RUN.search(clause):
         return len(_QUOTED_ITEM.findall(clause))
     pieces = [p for p in _LIST_BREAK.split(clause) if p.strip()]
     return len(pieces) + bool(_LAST_AND.search(pieces[-1])) if pieces else 0
@@ -500,7 +501,6 @@ def kind_of_thing(premises: Premises, clause: str, sentence: str) -> Broken | No
     return Broken("kind", jieba().lcut(clause[max(0, head - 8):head])[-1] + premises.thing[0])
 
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 _SHARE_IN = re.compile(r"占(全国|全省|全市|全县|全区|全球|全世界)")
 
 
@@ -569,4 +569,3 @@ def unquoted(passage: str, question: str) -> str:
     """`passage` without the quoted names the question does not ask about: a place inside a
     slogan ('“晋江经验”') does not make a passage speak of that place."""
     return _QUOTED_RUN_TEXT.sub(lambda m: m.group(0) if m.group(0)[1:-1] in question else "“”", passage)
-

@@ -32,7 +32,8 @@ _CLAUSE_EDGE = re.compile(f"[{_CLAUSE_MARKS}。！？!?\n]")
 """Where a clause ends: at a clause break or at the end of its sentence."""
 _INTO_YEAR = re.compile(r"(?:(?:增长|增長|增加|提高|提升|上升|下降|减少|減少|降低)?(?:到|至)|，|,)?(?:19|20)\d{2}年")
 """Where a figure's span runs on into another year ('增长到2022年', '到2025年')."""
-_QUOTED_RUN = re.compile(r"[”」』\"]\s*[“「『\"]")
+QUOTED_RUN = re.compile(r"[”」』\"]\s*[“「『\"]")
+"""Quoted names run together (“A”“B”): a list of names."""
 _QUOTES = re.compile(r"[”」』“「『\"]+")
 _ITEM_BREAK = re.compile(r"[、，,；;]")
 _AND = re.compile(r"和|与|與|及|以及")
@@ -106,7 +107,7 @@ def enumeration_items(text: str) -> int:
     """How many things a span lists: quoted names run together (“A”“B”“C”, its outer
     quotes perhaps trimmed off), else the pieces between 、，； or, with none of those,
     between 和 / 与 / 及 ('畝均稅收和畝均產值' lists two)."""
-    if _QUOTED_RUN.search(text):
+    if QUOTED_RUN.search(text):
         return len([p for p in _QUOTES.split(text) if p.strip(" 、,，和与及")])
     parts = [p for p in _ITEM_BREAK.split(text) if p.strip()]
     if len(parts) == 1:
