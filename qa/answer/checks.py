@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..question.names import place_stem
 from ..question.followups import meetings_in
-from ..question.premises import (ROLE_IN_TEXT, TEXT_ROLE, Premises, amounts_named, body_of_office,
+from ..question.premises import (ROLE_IN_TEXT, SHARE_OF, TEXT_ROLE, Premises, amounts_named, body_of_office,
                                  people_counted, same_body, unit_class)
 from ..question.questions import YEAR, Question, count_word
 from ..reader.scoring import QUOTED_RUN, enumeration_items
@@ -183,12 +183,16 @@ def year_of_span(question: Question, before: str) -> Broken | None:
     a year after 比/较 is a comparison, not the span's."""
     if not question.years or question.answer_type not in ("number", "percent"):
         return None
-    years = [m for m in _YEAR.finditer(before) if not _COMPARED_YEAR.search(before[:m.start()])]
-    if not years or years[-1].group(0) in question.years:
+    years = years_spoken_of(before)
+    if not years or years[-1] in question.years or not any(year in question.years for year in years):
         return None
-    if not any(m.group(0) in question.years for m in years):
-        return None
-    return Broken("year", years[-1].group(0))
+    return Broken("year", years[-1])
+
+
+def years_spoken_of(before: str) -> list[str]:
+    """The years a span's clause run names, in order, leaving out a year after 比/较 (a
+    comparison, not the span's)."""
+    return [m.group(0) for m in _YEAR.finditer(before) if not _COMPARED_YEAR.search(before[:m.start()])]
 
 
 def earlier_years_only(question: Question, before: str, heading: str) -> Broken | None:
@@ -198,7 +202,7 @@ def earlier_years_only(question: Question, before: str, heading: str) -> Broken 
     if not question.years or question.answer_type not in ("number", "percent") or \
             any(year in heading for year in question.years):
         return None
-    years = [m.group(0) for m in _YEAR.finditer(before) if not _COMPARED_YEAR.search(before[:m.start()])]
+    years = years_spoken_of(before)
     if not years or any(year in question.years for year in years) or max(years) >= min(question.years):
         return None
     return Broken("year", max(years))
@@ -501,15 +505,12 @@ def kind_of_thing(premises: Premises, clause: str, sentence: str) -> Broken | No
     return Broken("kind", jieba().lcut(clause[max(0, head - 8):head])[-1] + premises.thing[0])
 
 
-_SHARE_IN = re.compile(r"占(全国|全省|全市|全县|全区|全球|全世界)")
-
-
 def share_of_another(premises: Premises, before: str) -> Broken | None:
     """A share of another whole ('占全国的1%' for 占全省的比重): the whole named last before
     the span is not the one asked."""
     if premises.share_of is None:
         return None
-    wholes = _SHARE_IN.findall(before[-20:])
+    wholes = SHARE_OF.findall(before[-20:])
     return Broken("share", wholes[-1]) if wholes and wholes[-1] != premises.share_of else None
 
 

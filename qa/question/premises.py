@@ -59,7 +59,7 @@ _ZH_MEASURES = [
     ("money", r"收入|生产总值|gdp|产值|投资|营收|税收|财政|消费品零售|零售额|金额|资金|总额|多少元|多少钱|多少亿|多少万元"),
     ("area", r"面积|耕地|多少亩|几亩|平方公里"),
     ("weight", r"产量|多少吨|几吨"),
-    ("count", r"(?:多少|(?<!哪)几)(?:个|家|项|所|座|条|件|批|处|台|种|只|张|套|户|辆)"),
+    ("count", rf"(?:多少|(?<!哪)几)(?:{UNITS['count']})"),
 ]
 _EN_MEASURES = [
     ("ratio", r"\bhow many times\b|\bwhat multiple\b"),
@@ -154,10 +154,11 @@ def read_premises(question: Question) -> Premises:
                     (english_part_of_count(text) if english else part_of_count(text))
                     if question.answer_type == "number" else (), body,
                     thing_counted(text) if question.answer_type == "number" and not english else (),
-                    share.group(1) if question.answer_type == "percent" and (share := _SHARE_OF.search(text)) else None)
+                    share.group(1) if question.answer_type == "percent" and (share := SHARE_OF.search(text)) else None)
 
 
-_SHARE_OF = re.compile(r"占(全国|全省|全市|全县|全区|全球|全世界)")
+SHARE_OF = re.compile(r"占(全国|全省|全市|全县|全区|全球|全世界)")
+"""The whole a share is of ('占全省的比重'), in a question or a report."""
 _HOW_MANY_OF = re.compile(r"多少(?:个|家|项|所|座|条|件|批|处|台|种|张|套|户)"
                           r"(?P<thing>[\u4e00-\u9fff]{2,14})")
 _NOT_A_KIND = {"全市", "全省", "全国", "新增", "累计", "共计", "总共", "一共", "目前", "已经", "全年", "今年", "去年", "计划"}
