@@ -29,7 +29,7 @@ from .answer.checks import (ROLE_REACH, Broken, achievement_for_target, amount_o
                             people_of_span, period_for_one_year, place_agreement, quoted_name_absent, relative_date,
                             result_for_target, role_before_span, share_of_another, target_for_result, unit_of_span,
                             unquoted, year_agreement, year_of_span)
-from .answer.reasons import NO_WORDS, not_found_reason
+from .answer.reasons import NO_WORDS, excerpt, not_found_reason
 from .answer.views import DocViews
 from .core import Chunk, Hit, IndexData
 from .errors import InvalidQuestion, InvalidRequest, QAError, UnknownEmbedder
@@ -336,9 +336,9 @@ class Assistant:
                        round(hit.score, 6))
 
     def _quote(self, span: ScoredSpan) -> str:
-        """The sentence that holds `span`, as written."""
+        """The clauses around `span` in its sentence, as written (`reasons.excerpt`)."""
         start, end = self.views.sentence_bounds(span.doc_id, span.start)
-        return self.index.documents[span.doc_id].text[start:max(end, span.end)]
+        return excerpt(self.index.documents[span.doc_id].text, start, max(end, span.end), span.start, span.end)
 
     def _citation(self, span: ScoredSpan) -> Citation:
         doc = self.index.documents[span.doc_id]

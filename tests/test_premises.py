@@ -8,6 +8,7 @@ import json
 import pytest
 
 from qa.answer.checks import clause_around, cumulative_for_new, role_before_span, unit_of_span, year_of_span
+from qa.answer.reasons import excerpt
 from qa.question.premises import read_premises, unit_class
 from qa.question.questions import analyse_question
 
@@ -23,6 +24,7 @@ def premises_of(question: str):
     ("温州市长是谁？", "报告没有提到温州市长；最接近的是市委书记陈伟俊"),      # the secretary is no mayor
     ("Who is the mayor of Wenzhou?", "The reports name no mayor of Wenzhou; closest: 市委书记陈伟俊"),
     ("Who is Lishui's mayor?", "closest: 记者 麻萌楠"),                  # a reporter's byline is no office
+    ("麗水市長叫什麼名字?", "最接近的是市委书记吴舜泽（“市委常委会主持"),  # a name with an office before it
     ("麗水市的常住人口是多少？", "是金額，不是人數"),                       # an income is no population
     ("2025年丽水GDP目标是多少？", "2030年"),                              # a year is no figure
     ("泉州市委十三届八次全会是哪天开的?", "十三届九次全会"),              # another plenum's date
@@ -352,3 +354,14 @@ def test_groups_quotes_and_counts_of_things():
     assert unit_of_span(premises_of("要打造多少条产业链?"), "十大", "") is None
     assert unit_of_span(premises_of("收入倍差要缩小到多少?"), "三大差距", "").check == "nofigure"
 
+
+
+def test_a_reason_quotes_the_clauses_around_the_span_not_the_whole_sentence():
+    sentence = "全会号召,主战场的战斗号角已经吹响,广大党员干部要更加紧密地团结在党中央周围,在省委的坚强领导下,以昂扬斗志决胜主战场、以拼搏姿态奋战第一线,奋斗实干。"
+    start = sentence.index("省委的坚强领导")
+    quote = excerpt(sentence, 0, len(sentence), start, start + 2, reach=30)
+    assert quote.startswith("…") and quote.endswith("…") and "在省委的坚强领导下" in quote
+    assert len(quote) <= 32 and "全会号召" not in quote
+    assert excerpt(sentence, 0, len(sentence), 0, 4, reach=200) == sentence  # a short sentence whole
+    first = excerpt(sentence, 0, len(sentence), 0, 4, reach=20)
+    assert first.startswith("全会号召,主战场的战斗号角已经吹响") and first.endswith("…")

@@ -85,6 +85,10 @@ ZH = {
 NO_WORDS = "The question has no words to look up."
 """The reason for a question of emoji or punctuation only (it has no language to answer in)."""
 
+QUOTE_CHARS = 60
+"""How much of the sentence around a span a reason quotes at most (whole clauses, the span's always)."""
+_CLAUSE_MARKS = "，,；;"
+
 QUOTED = ("span", "sentence")
 """Fields quoted from a report, never converted to the question's script (and `found` for
 an office or the kind of thing counted, which are the report's own words)."""
@@ -98,14 +102,14 @@ def not_found_reason(question: Question, terms: QuestionTerms, premises: Premise
     Args:
         candidates: the spans that broke no premise, best first.
         broken: the spans that broke one (`ScoredSpan.broken`), best first.
-        sentence_of: span → the sentence that holds it, as written.
+        sentence_of: span → the clauses around it, as written (`excerpt`).
     """
     english = question.language == "en"
     best = candidates[0] if candidates else None
     if terms.uncovered:
         return _say(question, "uncovered", names=_join(terms.uncovered, english))
     if broken and (best is None or broken[0].confidence >= best.confidence):
-        span = broken[0]
+        span = _closest(broken)
         what = span.broken
         fields = {"span": span.text, "found": what.found, "years": _join(question.years, english)}
         place = terms.places[0] if terms.places else ""
@@ -134,6 +138,34 @@ def not_found_reason(question: Question, terms: QuestionTerms, premises: Premise
     if best is not None:
         return _say(question, "weak", span=best.text, confidence=best.confidence, threshold=threshold)
     return _say(question, "nothing")
+
+
+def _closest(broken: list[ScoredSpan]) -> ScoredSpan:
+    """The broken span a reason speaks of: the best, unless it is a name with no office before
+    it and a later one has an office ('市委书记吴舜泽' says more about a mayor asked than
+    '全会号召' does)."""
+    if broken[0].broken.check == "role" and not broken[0].broken.found:
+        return next((s for s in broken if s.broken.check == "role" and s.broken.found), broken[0])
+    return broken[0]
+
+
+def excerpt(text: str, start: int, end: int, span_start: int, span_end: int, reach: int = QUOTE_CHARS) -> str:
+    """The clauses of the sentence text[start:end] around the span [span_start, span_end),
+    as many whole ones as fit in `reach` characters (the span's own always), with '…' where
+    the sentence goes on."""
+    marks = [i for i in range(start, end) if text[i] in _CLAUSE_MARKS]
+    left = max((i + 1 for i in marks if i < span_start), default=start)
+    right = min((i + 1 for i in marks if i >= span_end), default=end)
+    while True:
+        wider_left = max((i + 1 for i in marks if i + 1 < left), default=start)
+        wider_right = min((i + 1 for i in marks if i + 1 > right), default=end)
+        if left > start and right - wider_left <= reach:
+            left = wider_left
+        elif right < end and wider_right - left <= reach:
+            right = wider_right
+        else:
+            break
+    return ("…" if left > start else "") + text[left:right].rstrip("，,；;、") + ("…" if right < end else "")
 
 
 def _say(question: Question, key: str, keep: tuple[str, ...] = QUOTED, **fields) -> str:
