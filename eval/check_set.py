@@ -110,8 +110,8 @@ def _check_item(r: dict, docs: dict[str, str]) -> list[str]:
         p.append(f"{rid}: unexpected keys {sorted(extra)}")
     if missing:
         return p
-    if not isinstance(rid, str) or not re.fullmatch(r"(?:q|p|pm|pq|pr)\d{3,}", rid):
-        p.append(f"{rid}: id must look like q001")  # p001, pm001, pq001, pr001 in premises*.jsonl
+    if not isinstance(rid, str) or not re.fullmatch(r"(?:q|p|pm|pq|pr|ps)\d{3,}", rid):
+        p.append(f"{rid}: id must look like q001")  # p001, pm001, pq001, pr001, ps001 in premises*.jsonl
     if "premise" in r and r["premise"] not in PREMISES:
         p.append(f"{rid}: premise {r['premise']!r} not in {sorted(PREMISES)}")
     if r["split"] not in SPLITS:
