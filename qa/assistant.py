@@ -22,13 +22,13 @@ from typing import Iterator, Sequence
 
 from . import settings
 from .answer.answers import Alternative, Answer, Citation, Passage
-from .answer.checks import (ROLE_REACH, Broken, achievement_for_target, amount_of_span, clause_around,
-                            code_unexplained, cumulative_for_new, earlier_years_only, event_absent, figure_is_a_year,
-                            group_of_another_number, intent_agreement, kind_of_thing, meeting_of_span, names_itself,
-                            not_a_name, office_of_another_place, one_item_for_many, other_years, part_not_counted,
-                            people_of_span, period_for_one_year, place_agreement, quoted_name_absent, relative_date,
-                            result_for_target, role_before_span, share_of_another, target_for_result, unit_of_span,
-                            unquoted, year_agreement, year_of_span)
+from .answer.checks import (ROLE_REACH, Broken, achievement_for_target, amount_of_span, classifier_of_span,
+                            clause_around, code_unexplained, cumulative_for_new, earlier_years_only, event_absent,
+                            figure_given, figure_is_a_year, group_of_another_number, intent_agreement, kind_of_thing,
+                            meeting_of_span, names_itself, not_a_name, office_of_another_place, one_item_for_many,
+                            other_years, part_not_counted, people_of_span, period_for_one_year, person_for_thing,
+                            place_agreement, quoted_name_absent, relative_date, result_for_target, role_before_span,
+                            share_of_another, target_for_result, unit_of_span, unquoted, year_agreement, year_of_span)
 from .answer.reasons import NO_WORDS, excerpt, not_found_reason
 from .answer.views import DocViews
 from .core import Chunk, Hit, IndexData
@@ -267,16 +267,19 @@ class Assistant:
         if place_agreement(found.terms.places, place, unquoted(around, found.question.normalised)) < 0:
             return Broken("place", place)
         before, clause = clause_around(norm, start, end)
-        parsed, premises, office = found.question, found.premises, norm[max(0, start - ROLE_REACH):start]
+        reach = min(start, ROLE_REACH)
+        parsed, premises, office = found.question, found.premises, norm[start - reach:start]
         span = normalise_for_matching(text)
         if offices := list(ROLE_IN_TEXT.finditer(norm, start, end)):  # '泉州市委书记张毅恭' as the span
             office = norm[max(0, start - ROLE_REACH):offices[-1].end()]
         return (office_of_another_place(premises, found.terms.places, place, office)
                 or group_of_another_number(parsed, office)
                 or role_before_span(premises, office) or not_a_name(parsed, text)
+                or person_for_thing(parsed, norm[start - reach:end + 3], reach, reach + end - start)
                 or meeting_of_span(premises, norm[max(0, sentence_start - PLACE_REACH):sentence_end],
                                    norm[:LEDE_CHARS])
-                or unit_of_span(premises, span, norm[end:end + 6])
+                or unit_of_span(premises, span, norm[end:end + 6]) or classifier_of_span(parsed, span)
+                or figure_given(parsed, span)
                 or people_of_span(premises, clause) or amount_of_span(premises, clause, before)
                 or year_of_span(parsed, before) or earlier_years_only(parsed, before, heading)
                 or figure_is_a_year(parsed, premises, text)

@@ -40,7 +40,7 @@ def premises_of(question: str):
     ("金华市委书记是谁?", "没有报告涉及金华"),                     # jieba tags 金华 a proper noun,
     ("厦门市委书记是谁?", "没有报告涉及厦门"),                     # 厦门市委 one organisation
     ("丽水2023年的生产总值是多少?", "说的是25年来的情况，不是2023年的"),
-    ("到2035年丽水城乡居民收入倍差要缩小到多少?", "不是2035年的目标"),
+    ("到2035年丽水城乡居民收入倍差要缩小到多少?", "是金额，不是倍数"),   # 倍差 asks a ratio (0.8.0)
     ("2023年泉州新增城镇就业中,女性有多少人?", "报告没有单独统计女性"),
     ("2024年泉州实际完成城镇新增就业多少人?", "是目标，不是实际完成的"),
     ("When was the fifth session of Quanzhou's 17th Municipal People's Congress held?",
@@ -74,6 +74,17 @@ def premises_of(question: str):
     ("What does the '1410' reform campaign in Lishui refer to?", "do not say what it stands for"),
     ("温州部署形成的10项重大标志性成果具体有哪些?", "问题问的是10项内容"),
     ("泉州全会决议提到的中央城市工作会议是哪天召开的?", "报告没有给出中央城市工作会议的日期"),
+    # Checks of 0.8.0: the figure the question gives, a group named after its count, another
+    # classifier, no figure but a named group, a congress's chair, a code spelled out in English.
+    ("泉州2023年新签约的2200多个项目里,有多少个是外资项目?", "就是问题里给出的2200"),
+    ("Of the 15 green factories and supply-chain firms Quanzhou added, how many were factories?",
+     "is the one the question gives (15)"),
+    ("出席全会的市委委员里有多少位少数民族委员?", "报告没有单独统计少数民族委员"),
+    ("2023年泉州改造了多少栋老旧住宅?", "用“张”计数"),                  # 2000张 beds are no buildings
+    ("丽水全会审议《决定》时有多少票赞成?", "没有给出数字"),              # '三大差距' is no figure
+    ("Who chairs Quanzhou's people's congress standing committee?", "closest: 市委书记张毅恭"),
+    ("What exactly are the 'four plus one' requirements Lishui pledges to carry out?",
+     "name “four plus one” but do not say what it stands for"),
 ])
 def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason):
     answer = assistant.ask(question)
@@ -103,6 +114,12 @@ def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason)
     ("丽水全会上,省委学习教育第二督导组组长是谁?", "钟关华"),       # the group asked
     ("温州要加快打造多少条具有标志意义的现代化产业链?", "十大"),    # '十大' counts things asked
     ("泉州设立了多少只政府引导型母基金?", "15只"),
+    ("丽水城乡居民收入倍差缩小到多少?", "1.87"),                  # a ratio asked, not an income
+    ("2023年泉州干部上门走访了多少家次企业?", "5.4万家次"),         # the unit the question writes rules
+    ("泉州新增了多少张养老床位?", "2000张"),                        # the classifier asked
+    ("泉州市委全会出席的市委委员有34人,列席的候补委员有几人?", "8人"),  # another figure than the one given
+    ("张毅恭2月3日在南安调研了哪家企业的项目?", "三安"),            # the company, not the secretary
+    ("Which company's chip projects did Quanzhou's Party secretary inspect in Nan'an on 3 February?", "三安"),
 ])
 def test_a_kept_premise_still_answers(assistant, question, expected):
     answer = assistant.ask(question)
@@ -365,3 +382,37 @@ def test_a_reason_quotes_the_clauses_around_the_span_not_the_whole_sentence():
     assert excerpt(sentence, 0, len(sentence), 0, 4, reach=200) == sentence  # a short sentence whole
     first = excerpt(sentence, 0, len(sentence), 0, 4, reach=20)
     assert first.startswith("全会号召,主战场的战斗号角已经吹响") and first.endswith("…")
+
+
+def test_checks_of_080_one_by_one():
+    from qa.answer.checks import classifier_of_span, figure_given, person_for_thing, quoted_terms
+
+    beds = analyse_question("泉州改造了多少栋老旧住宅?")
+    assert classifier_of_span(beds, "2000张").found == "栋张"
+    assert classifier_of_span(beds, "1.5万栋") is None and classifier_of_span(beds, "374个") is None  # 个 counts anything
+    assert classifier_of_span(analyse_question("新增多少家企业?"), "1.2万户") is None  # firms counted in 户
+    whole = analyse_question("Of the 2,200 projects signed, how many were foreign-funded?")
+    assert figure_given(whole, "超2200个").found == "2200" and figure_given(whole, "150个") is None
+    assert figure_given(analyse_question("2023年新增多少个学位?"), "2023个") is None  # a year is no figure given
+    assert figure_given(analyse_question("第19届亚运会泉州运动员获得多少枚金牌?"), "19枚") is None  # nor an ordinal
+    assert premises_of("出席全会的市委委员里有几位女性?").part[0] == "女性"
+    assert premises_of("新签约的2200多个项目里,外资项目占多少个?").part[:2] == ("外资项目", "外资")
+    assert premises_of("邻里中心有多少个?").part == ()                      # 里 inside a word
+    assert premises_of("干部上门走访了多少家次企业?").units == {"count"}  # not people for 干部
+    assert premises_of("城乡居民收入倍差缩小到多少?").units == {"ratio"}
+    assert premises_of("How many tourist visits did Quanzhou receive?").units == {"people"}
+    congress = premises_of("Who chairs the standing committee of the people's congress?")
+    assert (congress.role, congress.body) == ("director", "congress")
+    assert premises_of("Who is the chairman of the people's congress?").role == "director"
+    assert premises_of("Who is the chairman of the CPPCC?").role == "chair"
+    assert quoted_terms(analyse_question("What are the 'four plus one' requirements?")) == [("4+1", "four plus one")]
+    assert quoted_terms(analyse_question("What is 'one fundamental goal'?")) == []       # words, not a code
+    company = analyse_question("Which company's projects did he inspect?")
+    assert company.answer_type == "org"
+    text = "泉州市委书记张毅恭(左五)在南安市调研三安高端半导体系列项目"  # as normalised for matching
+    for piece in ("张毅恭", "张", "泉州市委书记张毅恭"):  # the name, a piece of it, the office and the name
+        at = text.index(piece)
+        assert person_for_thing(company, text, at, at + len(piece)).found == "书记张毅恭"
+    at = text.index("三安")
+    assert person_for_thing(company, text, at, at + 2) is None
+    assert person_for_thing(analyse_question("Who inspected the projects?"), text, 6, 9) is None  # a person asked

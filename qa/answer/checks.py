@@ -94,7 +94,8 @@ class Broken:
     check: str
     """'place', 'role', 'notname', 'nodate', 'meeting', 'unit', 'people', 'part', 'amount',
     'year', 'years', 'figure', 'nofigure', 'period', 'achieved', 'target', 'items', 'fewer',
-    'quoted', 'event', 'echo', 'unexplained', 'kind', 'share' or 'group'."""
+    'quoted', 'event', 'echo', 'unexplained', 'kind', 'share', 'group', 'given', 'classifier' or
+    'person'."""
     found: str
     """What the report has in its place: the role before the name ('市委书记'), the span's
     unit class ('money'), the year it speaks of ('2022'), the report's place ('泉州')."""
@@ -217,7 +218,45 @@ def figure_is_a_year(question: Question, premises: Premises, span: str) -> Broke
         return None
     if _BARE_YEAR.fullmatch(span.strip()):
         return Broken("figure", span.strip())
-    return None if _ANY_FIGURE.search(span) else Broken("nofigure", span.strip())
+    bare = span if "count" in premises.units else _NAMED_GROUP.sub("", span)
+    return None if _ANY_FIGURE.search(bare) else Broken("nofigure", span.strip())
+
+
+_QUESTION_FIGURE = re.compile(r"(?<![第\d.])(\d+(?:\.\d+)?)(?![\d.])(?!\s*(?:年|届|次|th\b|st\b|nd\b|rd\b))")
+"""A figure a question states (not a year, a span of years or an ordinal): 'of the 15 …',
+'2200多个项目里'."""
+_SPAN_FIGURE = re.compile(r"^\D{0,3}?(\d+(?:\.\d+)?)")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def figure_given(question: Question, span: str) -> Broken | None:
+    """The figure the question itself states given back as the answer ('超2200个' for
+    '2200多个项目里,外资项目占多少个', '15家' for 'Of the 15 …, how many were …'): the whole,
+    not the part asked."""
+    if question.answer_type not in ("number", "percent") or not (figure := _SPAN_FIGURE.match(span)):
+        return None
+    asked = _THOUSANDS.sub("", question.normalised)  # 'of the 2,200 projects'
+    given = {float(m.group(1)) for m in _QUESTION_FIGURE.finditer(asked)}
+    return Broken("given", figure.group(1)) if float(figure.group(1)) in given else None
+
+
+_COUNTED_WITH = re.compile(r"(?:多少|几)(栋|幢|座|张|床|辆|台|艘|架|头|只|棵|株|枚|套|户|间|家|所)")
+_SPAN_CLASSIFIER = re.compile(r"[0-9一二三四五六七八九十百千万亿两.]+[多余]?万?(栋|幢|座|张|床|辆|台|艘|架|头|只|棵|株|枚|套|户|间|家|所)")
+_THINGS_OF_CLASSIFIER = ("栋幢座", "张床", "辆台", "艘", "架", "头只", "棵株", "枚", "套户间", "家所户")
+"""Classifiers grouped by what they count (buildings, beds, vehicles, ships, planes, animals,
+trees, medals, homes, firms and institutions); 个, 项, 批 and the like count anything."""
+
+
+def classifier_of_span(question: Question, span: str) -> Broken | None:
+    """A figure counted with a classifier for other things than the one asked counts
+    ('2000张'养老床位 for '多少栋裸房')."""
+    asked, counted = _COUNTED_WITH.search(question.normalised), _SPAN_CLASSIFIER.search(span)
+    if not asked or not counted:
+        return None
+    asked, counted = asked.group(1), counted.group(1)
+    if any(asked in things and counted in things for things in _THINGS_OF_CLASSIFIER):
+        return None
+    return Broken("classifier", asked + counted)
 
 
 def cumulative_for_new(question: Question, clause: str) -> Broken | None:
@@ -252,6 +291,21 @@ def amount_of_span(premises: Premises, clause: str, before: str = "") -> Broken 
 def not_a_name(question: Question, span: str) -> Broken | None:
     """A figure or an ordinal ('第十九届') given for a person asked."""
     return Broken("notname", span.strip()) if question.answer_type == "person" and _NOT_A_NAME.search(span) else None
+
+
+_NAME_AFTER_OFFICE = re.compile(f"(?:{ROLE_IN_TEXT.pattern})([\u4e00-\u9fff]{{2,3}})")
+
+
+def person_for_thing(question: Question, around: str, start: int, end: int) -> Broken | None:
+    """A span that is a name with an office right before it, or a piece of one: it starts on
+    the name ('張毅恭', '張'), or ends on it after the office ('泉州市委書記張毅恭'); given for an
+    organisation or a place asked ('which company's projects did he inspect'). `start`, `end`:
+    the span within `around`."""
+    if question.answer_type not in ("org", "place"):
+        return None
+    found = next((m for m in _NAME_AFTER_OFFICE.finditer(around)
+                  if m.start(1) <= start < m.end(1) or start <= m.start() and m.start(1) < end <= m.end(1)), None)
+    return Broken("person", found.group(0)) if found else None
 
 
 def people_of_span(premises: Premises, clause: str) -> Broken | None:
@@ -368,7 +422,7 @@ def part_not_counted(premises: Premises, sentence: str) -> Broken | None:
     return Broken("part", premises.part[0])
 
 
-_SEVERAL = re.compile(r"分别(?:是|指|为|代表)|各(?:是|指)|(?:具体|都)(?:有|是|包括)哪些|\brespectively\b")
+_SEVERAL = re.compile(r"分别(?:是|指|为|代表|对应|包括)|各(?:是|指)|(?:具体|都)(?:有|是|包括)哪些|\brespectively\b")
 _NUMBER_OF = re.compile(r"哪?([两二三四五六七八九十]|[2-9]|[1-9][0-9])\s*(?:个|项|件|种|大|类|条|点|对)(?!字)")
 
 
@@ -464,7 +518,7 @@ def target_for_result(question: Question, sentence: str, heading: str) -> Broken
 _QUOTED_TERM = re.compile(r"(?:[“「‘\"]|(?<![a-z])')([^”」’\"']{2,30})(?:[”」’\"]|'(?![a-z]))|《([^》]{2,30})》")
 _ASKS_MEANING = re.compile(r"[”」’\"'](?:到底|究竟|具体)?(?:是|指)什么|具体(?:是|为)?指|分别(?:是|指|为|代表)|是指|指的是|指什么|什么意思|含义|内涵|包括哪|包含哪|"
                            r"哪[两二三四五六七八九十\d]+[个项对条类种大点方面]|\bstand for\b|\bmean\b|\brefer to\b|"
-                           r"\bconsist of\b|\bmade up of\b|\bwhat are the\b|\bwhich (?:two|three|four|five|six|seven|eight|nine|ten)\b")
+                           r"\bconsist of\b|\bmade up of\b|\bwhat (?:exactly |precisely )?are the\b|\bwhich (?:two|three|four|five|six|seven|eight|nine|ten)\b")
 
 
 def names_itself(question: Question, span: str) -> Broken | None:
@@ -480,14 +534,29 @@ def quoted_terms(question: Question) -> list[tuple[str, str]]:
     """The names a question quotes (“…”, 「…」, 《…》, in English '…'), each normalised and as
     the question writes it ('1+6+x', '1+6+X'; normalising keeps every character's place). An
     English question's quoted English words ('Jinjiang Experience') are no report's words:
-    only a quote with a digit or a Chinese character counts ('1410')."""
+    only a quote with a digit or a Chinese character counts ('1410'), or a code spelled out
+    in words ('four plus one': 4+1)."""
     out = []
     for found in _QUOTED_TERM.finditer(question.normalised):
         group = 1 if found.group(1) else 2
         term = found.group(group)
-        if question.language != "en" or _HAN.search(term) or any(c.isdigit() for c in term):
-            out.append((term, question.text[found.start(group):found.end(group)]))
+        written = question.text[found.start(group):found.end(group)]
+        if question.language == "en" and (code := _code_in_words(term)):
+            out.append((code, written))  # 'four plus one' for “4+1”
+        elif question.language != "en" or _HAN.search(term) or any(c.isdigit() for c in term):
+            out.append((term, written))
     return out
+
+
+_NUMBER_WORDS = {word: str(n) for n, word in enumerate("zero one two three four five six seven eight nine ten".split())}
+
+
+def _code_in_words(term: str) -> str | None:
+    """A code spelled out in English ('four plus one' → '4+1'), or None."""
+    words = term.split()
+    if "plus" not in words or not all(w in _NUMBER_WORDS or w == "plus" for w in words):
+        return None
+    return "".join(_NUMBER_WORDS.get(w, "+") for w in words)
 
 
 def kind_of_thing(premises: Premises, clause: str, sentence: str) -> Broken | None:

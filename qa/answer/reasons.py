@@ -47,6 +47,9 @@ EN = {
     "quoted": "No passage near the closest answer ({span}) names “{found}”.",
     "event": "The reports give no date for {found}; the closest date, {span}, is another event's.",
     "target": "The closest figure, {span}, is a target, not a result.",
+    "given": "The closest figure, {span}, is the one the question gives ({found}), not the part asked.",
+    "classifier": "The closest figure, {span}, counts other things (“{counted}”, not “{asked}”).",
+    "person": "The closest answer, {span}, is a person ({found}), not the organisation or place asked.",
     "echo": "The closest passage only names “{found}” ({span}); it does not say what it stands for.",
     "weak": "No passage states it clearly; the closest guess, {span}, scored {confidence:.2f} "
             "(answers need {threshold:.2f}).",
@@ -78,6 +81,9 @@ ZH = {
     "quoted": "最接近的答案“{span}”所在的段落没有提到“{found}”。",
     "event": "报告没有给出{found}的日期；最接近的日期“{span}”是另一件事的。",
     "target": "最接近的数字“{span}”是目标，不是实际完成的。",
+    "given": "最接近的数字“{span}”就是问题里给出的{found}，不是所问的那一部分。",
+    "classifier": "最接近的数字“{span}”用“{counted}”计数，说的不是以“{asked}”计的东西。",
+    "person": "最接近的答案“{span}”是人名（{found}），不是所问的单位或地点。",
     "echo": "最接近的段落只提到“{found}”（{span}），没有说明它具体指什么。",
     "weak": "没有段落明确回答这个问题；最接近的猜测“{span}”置信度为{confidence:.2f}（回答需要{threshold:.2f}）。",
     "nothing": "报告中没有段落回答这个问题。",
@@ -132,6 +138,8 @@ def not_found_reason(question: Question, terms: QuestionTerms, premises: Premise
             fields["wanted"] = premises.thing[1] + premises.thing[0]
         elif what.check == "amount":
             fields["wanted"] = _join(sorted(premises.amounts), english)
+        elif what.check == "classifier":
+            fields.update(asked=what.found[0], counted=what.found[1])
         elif what.check == "items":
             fields["found"] = what.found or ("several" if english else "几")
         return _say(question, what.check, keep=QUOTED + (("found",) if what.check in ("role", "kind") else ()), **fields)
@@ -144,7 +152,8 @@ def _closest(broken: list[ScoredSpan]) -> ScoredSpan:
     """The broken span a reason speaks of: the best, unless it is a name with no office before
     it and a later one has an office ('市委书记吴舜泽' says more about a mayor asked than
     '全会号召' does)."""
-    if broken[0].broken.check == "role" and not broken[0].broken.found:
+    first = broken[0].broken
+    if first.check == "role" and not first.found:
         return next((s for s in broken if s.broken.check == "role" and s.broken.found), broken[0])
     return broken[0]
 

@@ -47,13 +47,13 @@ UNITS = {
     "percent": "%|％|个百分点|百分点",
     "area": "亩|万亩|平方公里|平方米|万平方米|公顷",
     "weight": "吨|万吨|千克|公斤",
-    "count": "个|家|项|所|座|条|件|批|处|台|种|只|张|套|户|辆",
+    "count": "个|家|项|所|座|条|件|批|处|台|种|只|张|套|户|辆|栋|幢|家次",
     "ratio": "倍",
 }
 """Unit classes, each the units a figure of that class is written in."""
 
 _ZH_MEASURES = [
-    ("ratio", r"几倍|多少倍"),
+    ("ratio", r"几倍|多少倍|倍差|差距倍数"),
     ("people", r"人口|人数|党员|就业|职工|学生|人才|游客|旅客|代表(?!大会)|委员(?!会)|常委(?!会)|干部|多少人|几人|多少名|"
                r"几名|多少位|几位"),
     ("money", r"收入|生产总值|gdp|产值|投资|营收|税收|财政|消费品零售|零售额|金额|资金|总额|多少元|多少钱|多少亿|多少万元"),
@@ -64,12 +64,15 @@ _ZH_MEASURES = [
 _EN_MEASURES = [
     ("ratio", r"\bhow many times\b|\bwhat multiple\b"),
     ("people", r"\bpopulation\b|\bhow many (?:\w+ )?(?:people|persons|members|residents|workers|jobs|students|"
-               r"deputies|delegates|officials|tourists|visitors)\b|\bparty members\b|\bemployment\b"),
+               r"deputies|delegates|officials|tourists|visitors|tourist visits)\b|\bparty members\b|\bemployment\b"),
     ("money", r"\bincome\b|\bgdp\b|\bgross (?:domestic|regional) product\b|\boutput value\b|\binvestment\b|"
               r"\brevenue\b|\byuan\b|\bspending\b|\bexpenditure\b|\bretail sales\b"),
     ("area", r"\barea\b|\bmu\b|\bhectares?\b|\bsquare (?:kilo)?met(?:re|er)s?\b"),
     ("weight", r"\btons?\b|\btonnes?\b|\boutput of grain\b"),
 ]
+_UNIT_ASKED = re.compile(r"(?:多少|(?<!哪)几)((?:万|亿)?(?:" + "|".join(sorted(
+    {u for units in UNITS.values() for u in units.split("|")}, key=len, reverse=True)) + "))")
+"""A unit the question writes after 多少 ('多少家次', '多少万元')."""
 _SHARE = re.compile(r"比重|占比|比例|百分之几|几成|\bshare\b|\bproportion\b|\bpercentage of\b")
 _GROWTH = re.compile(r"增长|增速|增幅|提高|下降|比上年|同比|growth|grow|increase|rise|fall|rate")
 
@@ -120,8 +123,9 @@ def read_premises(question: Question) -> Premises:
             if found:
                 role, role_words = found[0], found[1].group(0)
             body = next((name for name, pattern in _EN_BODIES if re.search(pattern, text)), None)
-            if role is None and body and (heads := _EN_HEADS.search(text)) and not _EN_GROUP.search(text):
-                role, role_words = HEAD_OF[body], heads.group(0)
+            if body and (role is None and (heads := _EN_HEADS.search(text)) and not _EN_GROUP.search(text)
+                         or role == "chair"):  # a people's congress is chaired by its 主任
+                role, role_words = HEAD_OF[body], role_words or heads.group(0)
         elif found := _ZH_ROLE.search(text):
             role_words = found.group(0)
             role = next(name for name, words in ROLES.items() if found.group(1) in words)
@@ -129,8 +133,10 @@ def read_premises(question: Question) -> Premises:
             body = written[0] if written else None
     units = frozenset()
     if question.answer_type in ("number", "percent"):
-        units = next(({unit} for unit, pattern in (_EN_MEASURES if english else _ZH_MEASURES)
-                      if re.search(pattern, text)), set())
+        measures = _EN_MEASURES if english else _ZH_MEASURES
+        named_unit = None if english else _UNIT_ASKED.search(text)  # '多少家次企业': the unit it names rules
+        units = {unit_class(named_unit.group(1), "")} if named_unit else \
+            next(({unit} for unit, pattern in measures if re.search(pattern, text)), set())
         if question.answer_type == "percent" and _SHARE.search(text):
             units = {"percent"}  # '占全省的比重': a share of GDP is no amount of money
         elif units and (question.answer_type == "percent" or _GROWTH.search(text)):
@@ -188,7 +194,7 @@ _EN_BODIES = [("discipline", r"\bdiscipline\b"), ("cppcc", r"\bcppcc\b|\bpolitic
               ("party", r"\bparty (?:committee|secretary|chief)\b")]
 _EN_GROUP = re.compile(r"\b(?:group|team|task force)\b")
 """'who heads the … supervision group': a group's leader, not its Party committee's secretary."""
-_EN_HEADS = re.compile(r"\bheads?\b|\bleads?\b|\bin charge of\b")
+_EN_HEADS = re.compile(r"\bheads?\b|\bleads?\b|\bchairs\b|\bin charge of\b")
 HEAD_OF = {"discipline": "secretary", "party": "secretary", "cppcc": "chair", "congress": "director",
            "government": "mayor"}
 """The office of a body's head, for 'who heads …' ('the discipline commission': its secretary)."""
@@ -216,8 +222,13 @@ def same_body(asked: str, found: str) -> bool:
         return "party" in (asked, found) or asked == found
     return asked == found
 
-_PART_OF = re.compile(r"(?P<whole>[^，,。？?]{2,}?)(?:中[，,的]|[，,]\s*其中)\s*(?P<part>[^，,。？?]{2,}?)(?:有|是|为|占|达)?(?:多少|几)")
-_COUNTED_WHOLE = re.compile(r"[0-9一二三四五六七八九十百千万]+(?:\.[0-9]+)?万?[个只家项名人所批条张套户座台辆间处]|新增|全部|所有|总数")
+_PART_OF = re.compile(r"(?P<whole>[^，,。？?]{2,}?)(?:中[，,的]|(?:里|当中|之中)[，,]?|[，,]\s*其中)\s*"
+                      r"(?P<part>[^，,。？?]{2,}?)(?:有|是|为|占|达)?(?:多少|几)")
+_PART_AFTER = re.compile(r"(?P<whole>[^，,。？?]{2,}?)(?:中|里|当中|之中)[，,]?\s*有(?:多少|几)(?:位|个|名|人|家|项|所)?"
+                         r"(?P<part>[\u4e00-\u9fff]{2,8})[？?]?$")
+"""The group named after its count ('市委委员里有几位女性')."""
+_COUNTED_WHOLE = re.compile(r"[0-9一二三四五六七八九十百千万]+(?:\.[0-9]+)?[多余]?万?[个只家项名人所批条张套户座台辆间处]|新增|全部|所有|总数|"
+                            r"(?:委员|党员|代表|干部|职工|人员|员工|学生|毕业生)$")
 _NOT_A_GROUP = re.compile(r"(?:报告|决定|讲话|会议|全会|文|文章|公报|工作|规划|意见|其)$")
 _GENERIC_PART = {"人数", "数量", "规模", "多少", "总数", "比例", "情况", "其中", "分别", "个数", "金额", "总额", "数目", "人次"}
 
@@ -225,8 +236,8 @@ _GENERIC_PART = {"人数", "数量", "规模", "多少", "总数", "比例", "�
 def part_of_count(norm: str) -> tuple[str, ...]:
     """A group counted inside a larger one and the words that tell it apart ('2023年新增城镇
     就业中,高校毕业生人数是多少' → 高校毕业生, 高校, 毕业生; '…超2200个,其中500强企业项目有
-    多少个'), or () when the question counts no such group."""
-    found = _PART_OF.search(norm)
+    多少个'; '市委委员里有几位女性'), or () when the question counts no such group."""
+    found = _PART_OF.search(norm) or _PART_AFTER.search(norm)
     if not found or not _COUNTED_WHOLE.search(found["whole"]) or _NOT_A_GROUP.search(found["whole"]):
         return ()
     whole = found["whole"]

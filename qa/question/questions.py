@@ -31,7 +31,7 @@ _ZH_TYPES = [
 _EN_TYPES = [
     ("percent", r"\bpercent|\bpercentage|\bby how much|\bgrowth rate|\bgrowth (?:target|goal)\b|\brate\b|\bshare\b|\bproportion|\bgrow by|\bincrease by"),
     ("date", r"^when\b|\bwhen (did|was|is|will|were)\b|\bwhat (date|day|month|year)\b|\bwhich (date|day|month|year)\b|\bon what date"),
-    ("org", r"\bwhich (?:\w+ ){0,2}(organi[sz]ations?|bod(?:y|ies)|departments?|committees?|agenc(?:y|ies)|institutions?|organs?|groups?)\b|\bwhat (organi[sz]ations?|bod(?:y|ies)|committees?|departments?)\b|\bwho (chaired|presided|hosted)|\bpresided over by\b|\bchaired by\b"),
+    ("org", r"\bwhich (?:\w+ ){0,2}(organi[sz]ations?|bod(?:y|ies)|departments?|committees?|agenc(?:y|ies)|institutions?|organs?|groups?|compan(?:y|ies)|firms?|enterprises?)(?:'s)?\b|\bwhat (organi[sz]ations?|bod(?:y|ies)|committees?|departments?)\b|\bwho (chaired|presided|hosted)|\bpresided over by\b|\bchaired by\b"),
     ("person", r"^who\b|\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:\w+ ){0,2}(officials?|persons?|people|leaders?|secretar(?:y|ies)|mayors?|reporters?|deput(?:y|ies)|athletes?|players?|champions?|winners?|authors?|scientists?|entrepreneurs?|heroe?s?|chairm[ae]n|governors?|ministers?|directors?)\b|\bnames? of the (?:\w+ ){0,2}(secretar(?:y|ies)|mayors?|leaders?|reporters?|officials?|persons?)"),
     ("number", r"\bhow many\b|\bhow much\b|\bnumber of\b|\bhow (large|big|long|far|high)\b|\bwhat (was|is|were) the (total|amount|number|count)\b|\bamount of\b"
                r"|\bwhat (was|is|were|are|will be) (?:\S+ ){0,4}?(gdp|gross (?:domestic|regional) product|output|revenue|"
