@@ -22,13 +22,14 @@ from typing import Iterator, Sequence
 
 from . import settings
 from .answer.answers import Alternative, Answer, Citation, Passage
-from .answer.checks import (ROLE_REACH, Broken, achievement_for_target, amount_of_span, classifier_of_span,
-                            clause_around, code_unexplained, cumulative_for_new, earlier_years_only, event_absent,
-                            figure_given, figure_is_a_year, group_of_another_number, intent_agreement, kind_of_thing,
-                            meeting_of_span, names_itself, not_a_name, office_of_another_place, one_item_for_many,
-                            other_years, part_not_counted, people_of_span, period_for_one_year, person_for_thing,
-                            place_agreement, quoted_name_absent, relative_date, result_for_target, role_before_span,
-                            share_of_another, target_for_result, unit_of_span, unquoted, year_agreement, year_of_span)
+from .answer.checks import (ROLE_REACH, Broken, achievement_for_target, act_of_name, amount_of_span,
+                            classifier_of_span, clause_around, code_unexplained, cumulative_for_new,
+                            earlier_years_only, event_absent, figure_for_reason, figure_given, figure_is_a_year,
+                            group_of_another_number, intent_agreement, kind_of_thing, meeting_of_span, names_itself,
+                            not_a_name, office_of_another_place, one_item_for_many, other_years, part_not_counted,
+                            people_of_span, period_for_one_year, person_for_thing, place_agreement,
+                            quoted_name_absent, relative_date, result_for_target, role_before_span, share_of_another,
+                            target_for_result, unit_of_span, unquoted, year_agreement, year_of_span)
 from .answer.reasons import NO_WORDS, excerpt, not_found_reason
 from .answer.views import DocViews
 from .core import Chunk, Hit, IndexData
@@ -276,13 +277,14 @@ class Assistant:
                 or group_of_another_number(parsed, office)
                 or role_before_span(premises, office) or not_a_name(parsed, text)
                 or person_for_thing(parsed, norm[start - reach:end + 3], reach, reach + end - start)
+                or act_of_name(parsed, sentence)
                 or meeting_of_span(premises, norm[max(0, sentence_start - PLACE_REACH):sentence_end],
                                    norm[:LEDE_CHARS])
                 or unit_of_span(premises, span, norm[end:end + 6]) or classifier_of_span(parsed, span)
                 or figure_given(parsed, span)
                 or people_of_span(premises, clause) or amount_of_span(premises, clause, before)
                 or year_of_span(parsed, before) or earlier_years_only(parsed, before, heading)
-                or figure_is_a_year(parsed, premises, text)
+                or figure_is_a_year(parsed, premises, text) or figure_for_reason(parsed, text)
                 or cumulative_for_new(parsed, clause) or relative_date(parsed, text)
                 or part_not_counted(premises, sentence) or period_for_one_year(parsed, sentence)
                 or achievement_for_target(parsed, sentence, heading) or one_item_for_many(parsed, text, clause)

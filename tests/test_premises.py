@@ -76,15 +76,21 @@ def premises_of(question: str):
     ("泉州全会决议提到的中央城市工作会议是哪天召开的?", "报告没有给出中央城市工作会议的日期"),
     # Checks of 0.8.0: the figure the question gives, a group named after its count, another
     # classifier, no figure but a named group, a congress's chair, a code spelled out in English.
-    ("泉州2023年新签约的2200多个项目里,有多少个是外资项目?", "就是问题里给出的2200"),
+    ("泉州2023年新签约的2200多个项目里,有多少个是外资项目?", "只是重复了问题里给出的2200"),
     ("Of the 15 green factories and supply-chain firms Quanzhou added, how many were factories?",
-     "is the one the question gives (15)"),
+     "only repeats the figure the question gives (15)"),
     ("出席全会的市委委员里有多少位少数民族委员?", "报告没有单独统计少数民族委员"),
     ("2023年泉州改造了多少栋老旧住宅?", "用“张”计数"),                  # 2000张 beds are no buildings
     ("丽水全会审议《决定》时有多少票赞成?", "没有给出数字"),              # '三大差距' is no figure
     ("Who chairs Quanzhou's people's congress standing committee?", "closest: 市委书记张毅恭"),
     ("What exactly are the 'four plus one' requirements Lishui pledges to carry out?",
      "name “four plus one” but do not say what it stands for"),
+    ("温州全会上由谁向全会作说明?", "报告没有说是谁做了所问的事；最接近的人名“陈伟俊”"),  # he gave the work report
+    ("Who explained the draft proposal to the Wenzhou plenum?", "No passage says who did what is asked"),
+    ("Of the 240 key projects Quanzhou started in 2023, how many were industrial projects?",
+     "no separate count of industrial projects"),                   # the word the whole lacks: industrial
+    ("List the ten landmark achievements Wenzhou wants to form.", "asks for 10 things"),
+    ("泉州「黨建+」鄰里中心的「1+6+X」功能具體是什麼?", "沒有說明它具體指什麼"),       # 具体是什么
 ])
 def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason):
     answer = assistant.ask(question)
@@ -120,6 +126,9 @@ def test_a_broken_premise_is_not_found_and_says_why(assistant, question, reason)
     ("泉州市委全会出席的市委委员有34人,列席的候补委员有几人?", "8人"),  # another figure than the one given
     ("张毅恭2月3日在南安调研了哪家企业的项目?", "三安"),            # the company, not the secretary
     ("Which company's chip projects did Quanzhou's Party secretary inspect in Nan'an on 3 February?", "三安"),
+    ("丽水全会的督导组副组长是谁?", "陈美萍"),                        # 副组长 asked, not the 组长
+    ("温州全会上是谁作的工作报告?", "陈伟俊"),                        # the act asked is the one written
+    ("丽水全会上谁作了总结讲话?", "吴舜泽"),
 ])
 def test_a_kept_premise_still_answers(assistant, question, expected):
     answer = assistant.ask(question)
@@ -416,3 +425,30 @@ def test_checks_of_080_one_by_one():
     at = text.index("三安")
     assert person_for_thing(company, text, at, at + 2) is None
     assert person_for_thing(analyse_question("Who inspected the projects?"), text, 6, 9) is None  # a person asked
+
+
+def test_acts_days_reasons_and_levels():
+    from qa.answer.checks import act_of_name, figure_for_reason, figure_given, figure_is_a_year, relative_date
+    from qa.question.premises import amounts_named
+
+    explained = analyse_question("温州全会上由谁向全会作说明?")
+    assert act_of_name(explained, "市委书记陈伟俊代表市委常委会向全会作工作报告。").found == "说明"
+    assert act_of_name(explained, "受市委常委会委托,姚高员就《建议》稿向全会作了说明。") is None
+    assert act_of_name(analyse_question("泉州报告中提到的市委书记是谁?"), "市委书记张毅恭讲话") is None  # no act asked
+    assert act_of_name(analyse_question("Who is mentioned in the report?"), "张毅恭讲话") is None       # the document
+    day = analyse_question("On what date was the report delivered?")
+    assert relative_date(day, "一、2023年").check == "nodate" and relative_date(day, "1月12日") is None
+    assert relative_date(analyse_question("何时召开?"), "2023年") is None           # a period may answer 何时
+    assert figure_for_reason(analyse_question("为什么农村居民收入增长更快?"), "9.5倍").check == "reason"
+    assert figure_for_reason(analyse_question("为什么农村居民收入增长更快?"), "农民持续增收") is None
+    votes = premises_of("赞成票有多少张?")
+    assert figure_is_a_year(analyse_question("赞成票有多少张?"), votes, "二〇三五年").check == "figure"
+    assert figure_given(analyse_question("Which 12 indicators earned benchmark status?"), "12个指标进入全省标杆")
+    assert amounts_named("一般公共预算收入增长") == {"财政收入"} and amounts_named("城乡居民收入") == {"收入"}
+    assert premises_of("丽水的财政总收入是多少?").amounts == {"财政收入"}
+    assert premises_of("Who is the Zhejiang provincial Party secretary?").body == "省委"
+    assert premises_of("Who is the Party secretary of Lishui?").body == "party"
+    assert premises_of("税收比上年增加了多少亿元?").units == {"money"}   # the unit written, not a growth rate
+    assert premises_of("税收比上年增长了多少?").units == {"money", "percent"}
+    assert premises_of("督导组副组长是谁?").role == "deputy group leader"
+    assert analyse_question("List the ten landmark achievements.").items == 10

@@ -94,8 +94,8 @@ class Broken:
     check: str
     """'place', 'role', 'notname', 'nodate', 'meeting', 'unit', 'people', 'part', 'amount',
     'year', 'years', 'figure', 'nofigure', 'period', 'achieved', 'target', 'items', 'fewer',
-    'quoted', 'event', 'echo', 'unexplained', 'kind', 'share', 'group', 'given', 'classifier' or
-    'person'."""
+    'quoted', 'event', 'echo', 'unexplained', 'kind', 'share', 'group', 'given', 'classifier',
+    'person', 'reason' or 'act'."""
     found: str
     """What the report has in its place: the role before the name ('市委书记'), the span's
     unit class ('money'), the year it speaks of ('2022'), the report's place ('泉州')."""
@@ -105,11 +105,11 @@ _COMPARED_YEAR = re.compile(r"(?:比|较|同|与|相比|对比)$")
 _NEW_IN_YEAR = re.compile(r"新增|新建|新认定|新获|新培育|新引进|新开工|\bnew\b|\bnewly\b|\badded\b")
 _CUMULATIVE = re.compile(r"累计|总数|共有|总计")
 _ONE_YEAR = re.compile(r"(?:19|20)\d{2}年(?:这一年|一年|全年|当年)|仅(?:19|20)\d{2}年|\bin (?:that|a single) year\b|\bthat year alone\b")
-_BARE_YEAR = re.compile(r"(?:19|20)\d{2}年?")
+_BARE_YEAR = re.compile(r"(?:19|20)\d{2}年?|[〇零一二][〇零一二三四五六七八九]{3}年")
 _NOT_A_NAME = re.compile(r"[0-9０-９]|^第")
 _HOW_MANY = re.compile(r"多少|\bhow (?:many|much)\b")
 _ANY_FIGURE = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半双]")
-_NO_COUNT = re.compile(r"(?:19|20)\d{2}年?|[0-9一二三四五六七八九十两]+年(?:来|间|以来)?|第?[0-9一二三四五六七八九十百]+[届次期批轮]")
+_NO_COUNT = re.compile(r"(?:19|20)\d{2}年?|[〇零一二][〇零一二三四五六七八九]{3}年|[0-9一二三四五六七八九十两]+年(?:来|间|以来)?|第?[0-9一二三四五六七八九十百]+[届次期批轮]")
 """Figures that count nothing asked: years, spans of years, ordinals."""
 _NAMED_GROUP = re.compile(r"[一二三四五六七八九十两]大")
 """A name that counts its parts ('三大差距'): no figure, unless things are counted ('十大产业链')."""
@@ -231,13 +231,41 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 def figure_given(question: Question, span: str) -> Broken | None:
     """The figure the question itself states given back as the answer ('超2200个' for
-    '2200多个项目里,外资项目占多少个', '15家' for 'Of the 15 …, how many were …'): the whole,
-    not the part asked."""
-    if question.answer_type not in ("number", "percent") or not (figure := _SPAN_FIGURE.match(span)):
+    '2200多个项目里,外资项目占多少个', '15家' for 'Of the 15 …, how many were …': the whole,
+    not the part asked; '12个指标进入全省标杆' for 'which 12 indicators': the count, not the
+    things)."""
+    if question.answer_type == "date" or not (figure := _SPAN_FIGURE.match(span)):
         return None
     asked = _THOUSANDS.sub("", question.normalised)  # 'of the 2,200 projects'
     given = {float(m.group(1)) for m in _QUESTION_FIGURE.finditer(asked)}
     return Broken("given", figure.group(1)) if float(figure.group(1)) in given else None
+
+
+_BARE_FIGURE = re.compile(r"[约近超]?[0-9０-９.．]+[万亿]?(?:%|％|倍|个|元|亿元|万元|人|万人|家|项)?")
+
+
+def figure_for_reason(question: Question, span: str) -> Broken | None:
+    """A bare figure ('14.9倍') given for a reason or a way asked ('what reason does the report
+    give', '为什么')."""
+    return Broken("reason", span.strip()) if question.answer_type == "explain" and \
+        _BARE_FIGURE.fullmatch(span.strip()) else None
+
+
+_ACTS = re.compile(r"作了?[\u4e00-\u9fff]{0,4}?(?:说明|报告)|主持|讲话|致辞|到会指导|宣读|传达|\bexplain|\bspeech\b|\bspoke\b|"
+                   r"\bdeliver(?:ed|s)? (?:the |a )?(?:\w+ ){0,2}report\b|\bguid")
+"""What a person does at a meeting, as a question asks it: '作说明', '作工作报告', 'explained'."""
+_ACT_WORDS = (("说明", "说明"), ("报告", "报告"), ("指导", "指导"), ("explain", "说明"), ("speech", "讲话"),
+              ("spoke", "讲话"), ("report", "报告"), ("guid", "指导"))
+
+
+def act_of_name(question: Question, sentence: str) -> Broken | None:
+    """A name whose sentence does not say it did what the question asks of a person at a
+    meeting (作说明, 主持, 讲话, 作报告, 到会指导…): '陈伟俊…作工作报告' answers no question
+    about who explained the draft."""
+    if question.answer_type != "person" or not (act := _ACTS.search(question.normalised)):
+        return None
+    word = next((word for key, word in _ACT_WORDS if key in act.group(0)), act.group(0))
+    return None if word in sentence else Broken("act", word)
 
 
 _COUNTED_WITH = re.compile(r"(?:多少|几)(栋|幢|座|张|床|辆|台|艘|架|头|只|棵|株|枚|套|户|间|家|所)")
@@ -367,7 +395,8 @@ _ASKS_DAY = re.compile(r"哪一?天|几月几[日号]|几号|日期|哪日|何�
 """A day asked for; '何时', '什么时候' may be answered by a period ('19世纪晚期', '康熙年间')."""
 _ASKS_YEAR = re.compile(r"哪一?年|几几年|\b(?:what|which) year\b|\bin what year\b")
 _YEAR_WRITTEN = re.compile(r"\d{3,4}年(?!来|间|以来)|(?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3}年|今年|去年|明年|前年")
-_CALENDAR = re.compile(r"(?:19|20)\d{2}年?|\d{3,4}年(?!来|间|以来)|[〇零一二][〇零一二三四五六七八九]{3}年|[0-9０-９一二三四五六七八九十]+[月日号]|[上中下]旬|年[初底末中]|[春夏秋冬]季?")
+_DAY_WRITTEN = re.compile(r"[0-9０-９一二三四五六七八九十]+\s*[月日号]|[上中下]旬|年[初底末中]|[春夏秋冬]季?|\d{4}[-/.]\d{1,2}")
+"""What a day asked needs at least: a month or a day ('2023年' alone says no date)."""
 
 
 def relative_date(question: Question, span: str) -> Broken | None:
@@ -377,7 +406,7 @@ def relative_date(question: Question, span: str) -> Broken | None:
     if question.answer_type != "date":
         return None
     asked = question.normalised
-    if _RELATIVE_DAY.fullmatch(span.strip(" ,，(（")) or _ASKS_DAY.search(asked) and not _CALENDAR.search(span) or \
+    if _RELATIVE_DAY.fullmatch(span.strip(" ,，(（")) or _ASKS_DAY.search(asked) and not _DAY_WRITTEN.search(span) or \
             _ASKS_YEAR.search(asked) and not _YEAR_WRITTEN.search(span):
         return Broken("nodate", span.strip())
     return None
@@ -516,7 +545,7 @@ def target_for_result(question: Question, sentence: str, heading: str) -> Broken
 
 
 _QUOTED_TERM = re.compile(r"(?:[“「‘\"]|(?<![a-z])')([^”」’\"']{2,30})(?:[”」’\"]|'(?![a-z]))|《([^》]{2,30})》")
-_ASKS_MEANING = re.compile(r"[”」’\"'](?:到底|究竟|具体)?(?:是|指)什么|具体(?:是|为)?指|分别(?:是|指|为|代表)|是指|指的是|指什么|什么意思|含义|内涵|包括哪|包含哪|"
+_ASKS_MEANING = re.compile(r"[”」’\"'](?:到底|究竟|具体)?(?:是|指)什么|具体(?:是|为)?指|具体是什么|分别(?:是|指|为|代表)|是指|指的是|指什么|什么意思|含义|内涵|包括哪|包含哪|"
                            r"哪[两二三四五六七八九十\d]+[个项对条类种大点方面]|\bstand for\b|\bmean\b|\brefer to\b|"
                            r"\bconsist of\b|\bmade up of\b|\bwhat (?:exactly |precisely )?are the\b|\bwhich (?:two|three|four|five|six|seven|eight|nine|ten)\b")
 

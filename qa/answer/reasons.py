@@ -47,7 +47,9 @@ EN = {
     "quoted": "No passage near the closest answer ({span}) names “{found}”.",
     "event": "The reports give no date for {found}; the closest date, {span}, is another event's.",
     "target": "The closest figure, {span}, is a target, not a result.",
-    "given": "The closest figure, {span}, is the one the question gives ({found}), not the part asked.",
+    "given": "The closest answer, {span}, only repeats the figure the question gives ({found}).",
+    "reason": "The closest answer, {span}, is a figure, not the reason or the way asked.",
+    "act": "No passage says who did what is asked; the closest name, {span}, comes from “{sentence}”.",
     "classifier": "The closest figure, {span}, counts other things (“{counted}”, not “{asked}”).",
     "person": "The closest answer, {span}, is a person ({found}), not the organisation or place asked.",
     "echo": "The closest passage only names “{found}” ({span}); it does not say what it stands for.",
@@ -81,7 +83,9 @@ ZH = {
     "quoted": "最接近的答案“{span}”所在的段落没有提到“{found}”。",
     "event": "报告没有给出{found}的日期；最接近的日期“{span}”是另一件事的。",
     "target": "最接近的数字“{span}”是目标，不是实际完成的。",
-    "given": "最接近的数字“{span}”就是问题里给出的{found}，不是所问的那一部分。",
+    "given": "最接近的答案“{span}”只是重复了问题里给出的{found}。",
+    "reason": "最接近的答案“{span}”是一个数字，不是所问的原因或做法。",
+    "act": "报告没有说是谁做了所问的事；最接近的人名“{span}”出自“{sentence}”。",
     "classifier": "最接近的数字“{span}”用“{counted}”计数，说的不是以“{asked}”计的东西。",
     "person": "最接近的答案“{span}”是人名（{found}），不是所问的单位或地点。",
     "echo": "最接近的段落只提到“{found}”（{span}），没有说明它具体指什么。",
@@ -138,6 +142,8 @@ def not_found_reason(question: Question, terms: QuestionTerms, premises: Premise
             fields["wanted"] = premises.thing[1] + premises.thing[0]
         elif what.check == "amount":
             fields["wanted"] = _join(sorted(premises.amounts), english)
+        elif what.check == "act":
+            fields["sentence"] = sentence_of(span)
         elif what.check == "classifier":
             fields.update(asked=what.found[0], counted=what.found[1])
         elif what.check == "items":

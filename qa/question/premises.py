@@ -19,16 +19,21 @@ ROLES = {
     "deputy secretary": ("副书记",), "secretary": ("书记",), "deputy mayor": ("副市长",), "mayor": ("市长",),
     "county head": ("县长",), "district head": ("区长",), "governor": ("省长",), "director": ("主任",),
     "chair": ("主席",), "minister": ("部长",), "bureau head": ("局长",), "group leader": ("组长",),
+    "deputy county head": ("副县长",), "deputy district head": ("副区长",), "deputy governor": ("副省长",),
+    "deputy director": ("副主任",), "deputy chair": ("副主席",), "deputy minister": ("副部长",),
+    "deputy bureau head": ("副局长",), "deputy group leader": ("副组长",),
 }
 """Offices a 'who' question may ask for, as the reports write them."""
 
 _ZH_ROLE = re.compile(r"(?:市委|县委|区委|省委|纪委|政协|人大常委会|人大|政府|督导组)?"
-                      r"(副书记|书记|副市长|市长|县长|区长|省长|主任|主席|部长|局长|组长)")
+                      r"(副书记|书记|副市长|市长|副县长|县长|副区长|区长|副省长|省长|副主任|主任|副主席|主席|副部长|部长|副局长|局长|"
+                      r"副组长|组长)")
 _EN_ROLES = [("deputy secretary", r"\bdeputy (?:party )?secretary\b"), ("secretary", r"\bsecretary\b"),
              ("deputy mayor", r"\bdeputy mayor\b|\bvice[- ]mayor\b"), ("mayor", r"\bmayor\b"),
              ("county head", r"\bcounty (?:head|magistrate|chief)\b"), ("district head", r"\bdistrict (?:head|chief)\b"),
              ("governor", r"\bgovernor\b"), ("director", r"\bdirector\b"), ("chair", r"\bchair(?:man|woman|person)?\b"),
-             ("minister", r"\bminister\b"), ("group leader", r"\b(?:group|team) leader\b")]
+             ("minister", r"\bminister\b"), ("deputy group leader", r"\bdeputy (?:group|team) leader\b"),
+             ("group leader", r"\b(?:group|team) leader\b")]
 ROLE_IN_TEXT = re.compile(r"副书记|书记|常务副市长|副市长|市长|副县长|县长|副区长|区长|副省长|省长|副主任|主任|"
                           r"副主席|主席|副部长|部长|副局长|局长|副组长|组长|记者|通讯员|编辑|作者")
 """Offices as they stand before a name in a report ('市委书记张毅恭', '市长吴晓东'), and the
@@ -123,6 +128,8 @@ def read_premises(question: Question) -> Premises:
             if found:
                 role, role_words = found[0], found[1].group(0)
             body = next((name for name, pattern in _EN_BODIES if re.search(pattern, text)), None)
+            if body == "party" and (level := _EN_LEVEL.search(text)):
+                body = _EN_LEVELS[level.group(1)]  # 'the provincial Party secretary': 省委's, not 市委's
             if body and (role is None and (heads := _EN_HEADS.search(text)) and not _EN_GROUP.search(text)
                          or role == "chair"):  # a people's congress is chaired by its 主任
                 role, role_words = HEAD_OF[body], role_words or heads.group(0)
@@ -139,7 +146,7 @@ def read_premises(question: Question) -> Premises:
             next(({unit} for unit, pattern in measures if re.search(pattern, text)), set())
         if question.answer_type == "percent" and _SHARE.search(text):
             units = {"percent"}  # '占全省的比重': a share of GDP is no amount of money
-        elif units and (question.answer_type == "percent" or _GROWTH.search(text)):
+        elif units and (question.answer_type == "percent" or _GROWTH.search(text) and not named_unit):
             units |= {"percent"}  # 'how much did income grow': a rate or an amount
         elif question.answer_type == "percent":
             units = {"percent"}
@@ -192,6 +199,8 @@ def thing_counted(norm: str) -> tuple[str, ...]:
 _EN_BODIES = [("discipline", r"\bdiscipline\b"), ("cppcc", r"\bcppcc\b|\bpolitical consultative\b"),
               ("congress", r"\bpeople'?s congress\b"), ("government", r"\bgovernment\b|\bmayor\b|\bgovernor\b"),
               ("party", r"\bparty (?:committee|secretary|chief)\b")]
+_EN_LEVEL = re.compile(r"\b(provincial|municipal|city|county|district)\b")
+_EN_LEVELS = {"provincial": "省委", "municipal": "市委", "city": "市委", "county": "县委", "district": "区委"}
 _EN_GROUP = re.compile(r"\b(?:group|team|task force)\b")
 """'who heads the … supervision group': a group's leader, not its Party committee's secretary."""
 _EN_HEADS = re.compile(r"\bheads?\b|\bleads?\b|\bchairs\b|\bin charge of\b")
@@ -258,17 +267,18 @@ def english_part_of_count(norm: str) -> tuple[str, ...]:
     found = _EN_PART_OF.search(norm)
     if not found:
         return ()
-    words = stems(found["part"])
-    chinese = [w for w in english_to_chinese().get(_key(words[-1:]), ()) if len(w) >= 2] if words else []
+    words = [w for w in stems(found["part"]) if w not in stems(found["whole"])] or stems(found["part"])[-1:]
+    chinese = [w for word in words for w in english_to_chinese().get(_key([word]), ()) if len(w) >= 2]
     return (found["part"], *chinese) if chinese else ()
 
 
 _GENERIC_TAIL = re.compile(r"的?(?:人数|数量|规模|总数|个数|金额|总额|数目|比例|人次)$")
 
 
-AMOUNTS = re.compile(r"生产总值|gdp|增加值|收入|投资|产值|营业收入|营收|税收|零售额|支出|存款|贷款|外资|出口|进口")
+AMOUNTS = re.compile(r"生产总值|gdp|增加值|财政总收入|财政收入|一般公共预算收入|收入|投资|产值|营业收入|营收|税收|零售额|支出|存款|贷款|外资|出口|进口")
 """Amounts of money work reports give, told apart: a resident's income is no GDP."""
 _EN_AMOUNTS = [(r"\bgdp\b|\bgross (?:domestic|regional) product\b", "生产总值"), (r"\bincome\b", "收入"),
+               (r"\bfiscal revenue\b|\bbudget(?:ary)? revenue\b", "财政收入"),
                (r"\binvestment\b", "投资"), (r"\boutput value\b", "产值"), (r"\bvalue added\b", "增加值"),
                (r"\bretail sales\b", "零售额"), (r"\bexports?\b", "出口"), (r"\bimports?\b", "进口")]
 _GDP = re.compile(r"gdp", re.IGNORECASE)
@@ -279,8 +289,12 @@ def amounts_named(norm: str) -> set[str]:
     """The amounts (`AMOUNTS`) a normalised text names, GDP read as 生产总值, and per head
     where 人均 stands before them (人均收入; 人均可支配收入 is read as 人均收入)."""
     text = _GDP.sub("生产总值", norm.lower())
-    return {("人均" if re.search(r"人均[\u4e00-\u9fff]{0,4}$", text[:m.start()]) else "") + m.group(0)
+    return {("人均" if re.search(r"人均[\u4e00-\u9fff]{0,4}$", text[:m.start()]) else "") + _FISCAL.get(m.group(0), m.group(0))
             for m in AMOUNTS.finditer(text)}
+
+
+_FISCAL = {"财政总收入": "财政收入", "一般公共预算收入": "财政收入"}
+"""A government's revenue, however a report writes it, is one amount."""
 
 
 COUNTED_PEOPLE = re.compile(r"候补委员|委员(?!会)|常委(?!会)|党员|代表(?!大会)|列席|出席|干部|职工|学生|教师|院士")

@@ -50,9 +50,10 @@ _EN_ACHIEVED = r"\bachiev|\bdid\b|\bcompleted\b|\baccomplished|\blast year|\bin 
 _COUNT_WORDS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
                 "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 _ZH_COUNT = re.compile(r"哪([两二三四五六七八九十]|[2-9])\s*(?:个|项|件|种|大|方面|部分|类|条|点|张|位|座|名|句|字)")
-_EN_COUNT = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(two|three|four|five|six|seven|eight|nine|ten)\b(?![-\s]year)")
+_EN_COUNT = re.compile(r"\b(?:(?:which|what)\s+|(?:list|name)\s+(?:the\s+|all\s+)?)(?:\w+\s+)?"
+                       r"(two|three|four|five|six|seven|eight|nine|ten)\b(?![-\s]year)")
 """A question that asks for a set number of things: 哪三件事, 哪五种方法, 'which two indicators',
-'what three things' (not 'which five-year plan')."""
+'what three things', 'list the ten …' (not 'which five-year plan')."""
 
 YEAR = r"(?<!\d)((?:19|20)\d{2})"
 """A year of this or the last century, not inside a longer number (the year is group 1)."""
