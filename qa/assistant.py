@@ -281,7 +281,6 @@ class Assistant:
                 or meeting_of_span(premises, norm[max(0, sentence_start - PLACE_REACH):sentence_end],
                                    norm[:LEDE_CHARS])
                 or unit_of_span(premises, span, norm[end:end + 6]) or classifier_of_span(parsed, span)
-                or figure_given(parsed, span)
                 or people_of_span(premises, clause) or amount_of_span(premises, clause, before)
                 or year_of_span(parsed, before) or earlier_years_only(parsed, before, heading)
                 or figure_is_a_year(parsed, premises, text) or figure_for_reason(parsed, text)
@@ -292,7 +291,8 @@ class Assistant:
                 or target_for_result(parsed, sentence, heading) or result_for_target(parsed, sentence, heading)
                 or names_itself(parsed, span)
                 or kind_of_thing(premises, clause, sentence) or share_of_another(premises, before)
-                or code_unexplained(parsed, sentence, start - sentence_start, end - sentence_start))
+                or code_unexplained(parsed, sentence, start - sentence_start, end - sentence_start)
+                or figure_given(parsed, span))
 
     def compose(self, found: Found, candidates: list[ScoredSpan], top_k: int,
                 broken: list[ScoredSpan] = ()) -> Answer:

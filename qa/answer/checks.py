@@ -396,7 +396,8 @@ _ASKS_DAY = re.compile(r"哪一?天|几月几[日号]|几号|日期|哪日|何�
 _ASKS_YEAR = re.compile(r"哪一?年|几几年|\b(?:what|which) year\b|\bin what year\b")
 _YEAR_WRITTEN = re.compile(r"\d{3,4}年(?!来|间|以来)|(?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3}年|今年|去年|明年|前年")
 _DAY_WRITTEN = re.compile(r"[0-9０-９一二三四五六七八九十]+\s*[月日号]|[上中下]旬|年[初底末中]|[春夏秋冬]季?|\d{4}[-/.]\d{1,2}")
-"""What a day asked needs at least: a month or a day ('2023年' alone says no date)."""
+"""What a day asked needs in a passage's words: a month or a day ('…摘登 一、2023年' names no day;
+a year alone, '二〇三五年', is still let through as a date)."""
 
 
 def relative_date(question: Question, span: str) -> Broken | None:
@@ -406,7 +407,8 @@ def relative_date(question: Question, span: str) -> Broken | None:
     if question.answer_type != "date":
         return None
     asked = question.normalised
-    if _RELATIVE_DAY.fullmatch(span.strip(" ,，(（")) or _ASKS_DAY.search(asked) and not _DAY_WRITTEN.search(span) or \
+    if _RELATIVE_DAY.fullmatch(span.strip(" ,，(（")) or _ASKS_DAY.search(asked) and not (
+            _DAY_WRITTEN.search(span) or _YEAR_WRITTEN.fullmatch(span.strip())) or \
             _ASKS_YEAR.search(asked) and not _YEAR_WRITTEN.search(span):
         return Broken("nodate", span.strip())
     return None

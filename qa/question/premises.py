@@ -205,7 +205,7 @@ _EN_GROUP = re.compile(r"\b(?:group|team|task force)\b")
 """'who heads the … supervision group': a group's leader, not its Party committee's secretary."""
 _EN_HEADS = re.compile(r"\bheads?\b|\bleads?\b|\bchairs\b|\bin charge of\b")
 HEAD_OF = {"discipline": "secretary", "party": "secretary", "cppcc": "chair", "congress": "director",
-           "government": "mayor"}
+           "government": "mayor", "省委": "secretary", "市委": "secretary", "县委": "secretary", "区委": "secretary"}
 """The office of a body's head, for 'who heads …' ('the discipline commission': its secretary)."""
 BODY_BEFORE_OFFICE = [("discipline", r"纪委|纪检|监委"), ("cppcc", r"政协"), ("congress", r"人大(?:常委会)?"),
                       ("government", r"政府"), ("party", r"[市县区省党]委")]
@@ -233,7 +233,7 @@ def same_body(asked: str, found: str) -> bool:
 
 _PART_OF = re.compile(r"(?P<whole>[^，,。？?]{2,}?)(?:中[，,的]|(?:里|当中|之中)[，,]?|[，,]\s*其中)\s*"
                       r"(?P<part>[^，,。？?]{2,}?)(?:有|是|为|占|达)?(?:多少|几)")
-_PART_AFTER = re.compile(r"(?P<whole>[^，,。？?]{2,}?)(?:中|里|当中|之中)[，,]?\s*有(?:多少|几)(?:位|个|名|人|家|项|所)?"
+_PART_AFTER = re.compile(r"(?P<whole>[^，,。？?]{2,}?)(?:中|里|当中|之中)[，,]?\s*有(?:多少|几)(?:位|个|名|人|家|项|所)?是?"
                          r"(?P<part>[\u4e00-\u9fff]{2,8})[？?]?$")
 """The group named after its count ('市委委员里有几位女性')."""
 _COUNTED_WHOLE = re.compile(r"[0-9一二三四五六七八九十百千万]+(?:\.[0-9]+)?[多余]?万?[个只家项名人所批条张套户座台辆间处]|新增|全部|所有|总数|"
