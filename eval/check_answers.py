@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FINGERPRINT = ROOT / "eval/answers.fingerprint.json"
 QA_FILES = ("eval/qa.jsonl", "eval/en_dev.jsonl", "eval/dev2.jsonl", "eval/dev3.jsonl", "eval/premises.jsonl",
-            "eval/premises2.jsonl", "eval/premises3.jsonl", "eval/premises4.jsonl", "eval/premises5.jsonl")
+            "eval/premises2.jsonl", "eval/premises3.jsonl", "eval/premises4.jsonl", "eval/premises5.jsonl",
+            "eval/premises6.jsonl")
 DIALOGUES = "eval/dialogues.jsonl"
 BENCHMARKS = ("drcd_open", "cmrc_open")
 DEFAULT_BENCHMARKS = ROOT.parent / "shared/benchmarks"

@@ -170,7 +170,8 @@ def test_bench_folder_is_indexed_once_and_scored(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name", ["qa.jsonl", "en_dev.jsonl", "dev2.jsonl", "dev3.jsonl", "premises.jsonl",
-                                  "premises2.jsonl", "premises3.jsonl", "premises4.jsonl", "premises5.jsonl"])
+                                  "premises2.jsonl", "premises3.jsonl", "premises4.jsonl", "premises5.jsonl",
+                                  "premises6.jsonl"])
 def test_every_eval_item_passes_the_set_checks(name):
     """Each item of each Q&A file: answers and evidence verbatim in its report, the
     question in the script its `lang` names, unanswerable ones without a document
