@@ -272,7 +272,7 @@ class Assistant:
         parsed, premises, office = found.question, found.premises, norm[start - reach:start]
         span = normalise_for_matching(text)
         if offices := list(ROLE_IN_TEXT.finditer(norm, start, end)):  # '泉州市委书记张毅恭' as the span
-            office = norm[max(0, start - ROLE_REACH):offices[-1].end()]
+            office = norm[start - reach:offices[-1].end()]
         return (office_of_another_place(premises, found.terms.places, place, office)
                 or group_of_another_number(parsed, office)
                 or role_before_span(premises, office) or not_a_name(parsed, text)

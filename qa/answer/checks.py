@@ -105,11 +105,13 @@ _COMPARED_YEAR = re.compile(r"(?:比|较|同|与|相比|对比)$")
 _NEW_IN_YEAR = re.compile(r"新增|新建|新认定|新获|新培育|新引进|新开工|\bnew\b|\bnewly\b|\badded\b")
 _CUMULATIVE = re.compile(r"累计|总数|共有|总计")
 _ONE_YEAR = re.compile(r"(?:19|20)\d{2}年(?:这一年|一年|全年|当年)|仅(?:19|20)\d{2}年|\bin (?:that|a single) year\b|\bthat year alone\b")
-_BARE_YEAR = re.compile(r"(?:19|20)\d{2}年?|[〇零一二][〇零一二三四五六七八九]{3}年")
+_HAN_YEAR = r"[〇零一二][〇零一二三四五六七八九]{3}年"
+"""A year in Chinese numerals ('二〇三五年')."""
+_BARE_YEAR = re.compile(rf"(?:19|20)\d{{2}}年?|{_HAN_YEAR}")
 _NOT_A_NAME = re.compile(r"[0-9０-９]|^第")
 _HOW_MANY = re.compile(r"多少|\bhow (?:many|much)\b")
 _ANY_FIGURE = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半双]")
-_NO_COUNT = re.compile(r"(?:19|20)\d{2}年?|[〇零一二][〇零一二三四五六七八九]{3}年|[0-9一二三四五六七八九十两]+年(?:来|间|以来)?|第?[0-9一二三四五六七八九十百]+[届次期批轮]")
+_NO_COUNT = re.compile(rf"(?:19|20)\d{{2}}年?|{_HAN_YEAR}|[0-9一二三四五六七八九十两]+年(?:来|间|以来)?|第?[0-9一二三四五六七八九十百]+[届次期批轮]")
 """Figures that count nothing asked: years, spans of years, ordinals."""
 _NAMED_GROUP = re.compile(r"[一二三四五六七八九十两]大")
 """A name that counts its parts ('三大差距'): no figure, unless things are counted ('十大产业链')."""
@@ -268,11 +270,12 @@ def act_of_name(question: Question, sentence: str) -> Broken | None:
     return None if word in sentence else Broken("act", word)
 
 
-_COUNTED_WITH = re.compile(r"(?:多少|几)(栋|幢|座|张|床|辆|台|艘|架|头|只|棵|株|枚|套|户|间|家|所)")
-_SPAN_CLASSIFIER = re.compile(r"[0-9一二三四五六七八九十百千万亿两.]+[多余]?万?(栋|幢|座|张|床|辆|台|艘|架|头|只|棵|株|枚|套|户|间|家|所)")
 _THINGS_OF_CLASSIFIER = ("栋幢座", "张床", "辆台", "艘", "架", "头只", "棵株", "枚", "套户间", "家所户")
 """Classifiers grouped by what they count (buildings, beds, vehicles, ships, planes, animals,
 trees, medals, homes, firms and institutions); 个, 项, 批 and the like count anything."""
+_CLASSIFIERS = "".join(dict.fromkeys("".join(_THINGS_OF_CLASSIFIER)))
+_COUNTED_WITH = re.compile(f"(?:多少|几)([{_CLASSIFIERS}])")
+_SPAN_CLASSIFIER = re.compile(f"[0-9一二三四五六七八九十百千万亿两.]+[多余]?万?([{_CLASSIFIERS}])")
 
 
 def classifier_of_span(question: Question, span: str) -> Broken | None:
@@ -394,7 +397,7 @@ _RELATIVE_DAY = re.compile(r"(?:昨天|今天|前天|明天|昨日|今日|前日
 _ASKS_DAY = re.compile(r"哪一?天|几月几[日号]|几号|日期|哪日|何日|\b(?:what|which) (?:date|day)\b")
 """A day asked for; '何时', '什么时候' may be answered by a period ('19世纪晚期', '康熙年间')."""
 _ASKS_YEAR = re.compile(r"哪一?年|几几年|\b(?:what|which) year\b|\bin what year\b")
-_YEAR_WRITTEN = re.compile(r"\d{3,4}年(?!来|间|以来)|(?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3}年|今年|去年|明年|前年")
+_YEAR_WRITTEN = re.compile(rf"\d{{3,4}}年(?!来|间|以来)|(?:19|20)\d{{2}}|{_HAN_YEAR}|今年|去年|明年|前年")
 _DAY_WRITTEN = re.compile(r"[0-9０-９一二三四五六七八九十]+\s*[月日号]|[上中下]旬|年[初底末中]|[春夏秋冬]季?|\d{4}[-/.]\d{1,2}")
 """What a day asked needs in a passage's words: a month or a day ('…摘登 一、2023年' names no day;
 a year alone, '二〇三五年', is still let through as a date)."""

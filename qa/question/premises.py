@@ -25,9 +25,8 @@ ROLES = {
 }
 """Offices a 'who' question may ask for, as the reports write them."""
 
-_ZH_ROLE = re.compile(r"(?:市委|县委|区委|省委|纪委|政协|人大常委会|人大|政府|督导组)?"
-                      r"(副书记|书记|副市长|市长|副县长|县长|副区长|区长|副省长|省长|副主任|主任|副主席|主席|副部长|部长|副局长|局长|"
-                      r"副组长|组长)")
+_ZH_ROLE = re.compile(r"(?:市委|县委|区委|省委|纪委|政协|人大常委会|人大|政府|督导组)?("
+                      + "|".join(sorted((word for words in ROLES.values() for word in words), key=len, reverse=True)) + ")")
 _EN_ROLES = [("deputy secretary", r"\bdeputy (?:party )?secretary\b"), ("secretary", r"\bsecretary\b"),
              ("deputy mayor", r"\bdeputy mayor\b|\bvice[- ]mayor\b"), ("mayor", r"\bmayor\b"),
              ("county head", r"\bcounty (?:head|magistrate|chief)\b"), ("district head", r"\bdistrict (?:head|chief)\b"),
@@ -56,6 +55,8 @@ UNITS = {
     "ratio": "倍",
 }
 """Unit classes, each the units a figure of that class is written in."""
+_UNIT_WORDS = "|".join(sorted({u for units in UNITS.values() for u in units.split("|")}, key=len, reverse=True))
+"""Every unit of `UNITS`, longest first ('个百分点' before '个')."""
 
 _ZH_MEASURES = [
     ("ratio", r"几倍|多少倍|倍差|差距倍数"),
@@ -75,8 +76,7 @@ _EN_MEASURES = [
     ("area", r"\barea\b|\bmu\b|\bhectares?\b|\bsquare (?:kilo)?met(?:re|er)s?\b"),
     ("weight", r"\btons?\b|\btonnes?\b|\boutput of grain\b"),
 ]
-_UNIT_ASKED = re.compile(r"(?:多少|(?<!哪)几)((?:万|亿)?(?:" + "|".join(sorted(
-    {u for units in UNITS.values() for u in units.split("|")}, key=len, reverse=True)) + "))")
+_UNIT_ASKED = re.compile(f"(?:多少|(?<!哪)几)((?:万|亿)?(?:{_UNIT_WORDS}))")
 """A unit the question writes after 多少 ('多少家次', '多少万元')."""
 _SHARE = re.compile(r"比重|占比|比例|百分之几|几成|\bshare\b|\bproportion\b|\bpercentage of\b")
 _GROWTH = re.compile(r"增长|增速|增幅|提高|下降|比上年|同比|growth|grow|increase|rise|fall|rate")
@@ -267,7 +267,8 @@ def english_part_of_count(norm: str) -> tuple[str, ...]:
     found = _EN_PART_OF.search(norm)
     if not found:
         return ()
-    words = [w for w in stems(found["part"]) if w not in stems(found["whole"])] or stems(found["part"])[-1:]
+    part, whole = stems(found["part"]), set(stems(found["whole"]))
+    words = [w for w in part if w not in whole] or part[-1:]
     chinese = [w for word in words for w in english_to_chinese().get(_key([word]), ()) if len(w) >= 2]
     return (found["part"], *chinese) if chinese else ()
 
@@ -312,8 +313,7 @@ def people_counted(norm: str) -> set[str]:
     return set(COUNTED_PEOPLE.findall(_OFFICE_PREFIX.sub("", norm)))
 
 
-_UNIT_AFTER = re.compile(r"\s*(" + "|".join(sorted({u for units in UNITS.values() for u in units.split("|")},
-                                                   key=len, reverse=True)) + ")")
+_UNIT_AFTER = re.compile(rf"\s*({_UNIT_WORDS})")
 _ORDINAL = re.compile(r"第[0-9一二三四五六七八九十百]+[届次期批轮]|[0-9一二三四五六七八九十百]+[届期]")
 _FIGURE_RUN = re.compile(r"^[0-9０-９.．]+")
 """The rest of a figure the span cuts ('46' + '.7%'), skipped to reach its unit."""
